@@ -1,0 +1,39 @@
+# The two commands a newcomer needs:  make lab   and   make test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export MPLBACKEND ?= Agg
+
+.PHONY: lab test lint stubs grade bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.lessons-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[lessons]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev,oracle]'
+	touch $@
+
+## lab: set everything up and open the lessons in JupyterLab
+lab: $(VENV)/.lessons-installed
+	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/jupyter lab lessons/
+
+## test: set everything up and run the whole test suite (what CI runs)
+test: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -m nojit -q -p no:cacheprovider
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+
+stubs: $(VENV)/.dev-installed
+	$(BIN)/tinymoe stubs
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,33 @@
+"""Shared fixtures: the PyTorch oracle, float64 helpers, hypothesis profiles."""
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import settings
+
+pytest_plugins = ["tinymoe.grading.pytest_plugin"]
+
+settings.register_profile("tinymoe", deadline=None, max_examples=25, derandomize=True)
+settings.load_profile("tinymoe")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """The PyTorch module, for oracle tests. Skips when torch is missing, unless
+    TINYMOE_REQUIRE_TORCH=1 (CI), where a missing oracle is a failure."""
+    try:
+        import torch as torch_module
+    except ImportError:
+        if os.environ.get("TINYMOE_REQUIRE_TORCH") == "1":
+            pytest.fail("TINYMOE_REQUIRE_TORCH=1 but torch is not installed")
+        pytest.skip("torch not installed (pip install -e '.[oracle]')")
+    torch_module.set_default_dtype(torch_module.float64)
+    return torch_module
+
+
+@pytest.fixture
+def rng():
+    """A fresh, seeded NumPy generator per test."""
+    return np.random.default_rng(1234)

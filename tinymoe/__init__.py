@@ -1,0 +1,50 @@
+"""tinymoe: a small, correct, PyTorch-shaped deep-learning engine in NumPy + Numba.
+
+``import tinymoe as tm`` gives tensors with reverse-mode autodiff; ``tinymoe.nn``,
+``tinymoe.optim``, ``tinymoe.data`` and ``tinymoe.moe`` build on them.
+"""
+
+from .autograd import Function, is_grad_enabled, no_grad
+from .backend import backend, get_backend, set_backend
+from .errors import DTypeError, ShapeError
+from .gradcheck import gradcheck
+from .rng import manual_seed
+from .tensor import (
+    Tensor,
+    arange,
+    bool_,
+    cat,
+    chunk,
+    float32,
+    float64,
+    full,
+    gather,
+    index_add,
+    int32,
+    int64,
+    maximum,
+    minimum,
+    one_hot,
+    ones,
+    ones_like,
+    pad,
+    rand,
+    randn,
+    scatter_add,
+    split,
+    stack,
+    tensor,
+    where,
+    zeros,
+    zeros_like,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DTypeError", "Function", "ShapeError", "Tensor", "arange", "backend", "bool_", "cat",
+    "chunk", "float32", "float64", "full", "gather", "get_backend", "gradcheck", "index_add",
+    "int32", "int64", "is_grad_enabled", "manual_seed", "maximum", "minimum", "no_grad",
+    "one_hot", "ones", "ones_like", "pad", "rand", "randn", "scatter_add", "set_backend",
+    "split", "stack", "tensor", "where", "zeros", "zeros_like",
+]

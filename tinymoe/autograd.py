@@ -1,0 +1,176 @@
+"""Reverse-mode autodiff: ``Function``, its ``Context``, grad mode and the backward pass."""
+
+import functools
+
+import numpy as np
+
+from .errors import ShapeError, fmt
+
+_grad_enabled = True
+_Tensor = None  # the Tensor class, registered by tinymoe.tensor (avoids an import cycle)
+
+
+def register_tensor_type(cls) -> None:
+    global _Tensor
+    _Tensor = cls
+
+
+def is_grad_enabled() -> bool:
+    return _grad_enabled
+
+
+class no_grad:
+    """Context manager and decorator: no graph is recorded inside."""
+
+    def __enter__(self):
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = False
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self._previous
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with no_grad():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class Context:
+    """What ``forward`` leaves for ``backward``: saved arrays plus any attributes."""
+
+    def __init__(self):
+        self.saved_tensors = ()
+        self.needs_input_grad = ()
+
+    def save_for_backward(self, *arrays) -> None:
+        self.saved_tensors = arrays
+
+
+class Function:
+    """A differentiable op. Subclasses define static ``forward(ctx, *args)`` on NumPy
+    arrays and ``backward(ctx, grad)`` returning one gradient (or None) per positional
+    argument; ``Cls.apply(*args)`` runs it on Tensors and records the graph node."""
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        Tensor = _Tensor
+        ctx = Context()
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        record = _grad_enabled and any(needs)
+        ctx.needs_input_grad = needs
+        raw = [a.data if isinstance(a, Tensor) else a for a in args]
+        out = Tensor(cls.forward(ctx, *raw, **kwargs), requires_grad=record)
+        if record:
+            ctx.function = cls
+            ctx.inputs = args
+            ctx.freed = False
+            out._ctx = ctx
+        return out
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``grad`` over the axes that broadcasting added or stretched, back to ``shape``.
+
+    The one place broadcasting is undone: (3, 4, 5) -> (4, 1) sums axis 0 and axis 2."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def topological_order(root) -> list:
+    """Tensors reachable from ``root`` that need grad, inputs before outputs.
+
+    Iterative depth-first search, so a 100,000-op chain does not hit the recursion limit."""
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        ctx = node._ctx
+        if ctx is not None:
+            for parent in ctx.inputs:
+                if getattr(parent, "requires_grad", False) and id(parent) not in visited:
+                    stack.append((parent, False))
+    return order
+
+
+def backward(root, grad=None, retain_graph=False) -> None:
+    """Accumulate d(root)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
+    if not root.requires_grad:
+        raise RuntimeError("backward: this tensor does not require grad and has no graph")
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be implicitly created only for a scalar output; this "
+                f"output has shape {fmt(root.shape)}: pass grad= of that shape, or reduce first"
+            )
+        grad = np.ones_like(root.data)
+    else:
+        grad = np.asarray(getattr(grad, "data", grad), dtype=root.data.dtype)
+        if grad.shape != root.shape:
+            raise ShapeError(
+                f"backward: grad shape {fmt(grad.shape)} differs from output {fmt(root.shape)}"
+            )
+    grads = {id(root): grad}
+    for node in reversed(topological_order(root)):
+        g = grads.pop(id(node), None)
+        if g is None:
+            continue
+        ctx = node._ctx
+        if ctx is None or node._retains_grad:
+            node.grad = g.copy() if node.grad is None else node.grad + g
+        if ctx is None:
+            continue
+        if ctx.freed:
+            raise RuntimeError(
+                "backward: trying to backward through the graph a second time; its saved "
+                "arrays were freed. Use loss.backward(retain_graph=True) the first time."
+            )
+        input_grads = ctx.function.backward(ctx, g)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        for parent, parent_grad in zip(ctx.inputs, input_grads):
+            if parent_grad is None or not getattr(parent, "requires_grad", False):
+                continue
+            if parent_grad.shape != parent.shape or parent_grad.dtype != parent.dtype:
+                parent_grad = _conform(ctx.function, parent_grad, parent)
+            key = id(parent)
+            grads[key] = parent_grad if key not in grads else grads[key] + parent_grad
+        if not retain_graph:
+            ctx.saved_tensors = ()
+            ctx.freed = True
+
+
+def _conform(function, grad: np.ndarray, parent) -> np.ndarray:
+    """Cast a gradient to its input's dtype; a shape mismatch is a bug in ``function``."""
+    if grad.shape != parent.shape:
+        raise RuntimeError(
+            f"{function.__name__}.backward returned a gradient of shape {fmt(grad.shape)} "
+            f"for an input of shape {fmt(parent.shape)}"
+        )
+    return grad.astype(parent.dtype, copy=False)

@@ -1,0 +1,1 @@
+"""Autograder: stub generation, the pytest plugin, grade/hint/progress/reset."""

@@ -4,6 +4,7 @@
 ``tinymoe.optim``, ``tinymoe.data`` and ``tinymoe.moe`` build on them.
 """
 
+from . import nn, optim  # noqa: E402  (subpackages need the names above)
 from .autograd import Function, is_grad_enabled, no_grad
 from .backend import backend, get_backend, set_backend
 from .errors import DTypeError, ShapeError
@@ -44,7 +45,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DTypeError", "Function", "ShapeError", "Tensor", "arange", "backend", "bool_", "cat",
     "chunk", "float32", "float64", "full", "gather", "get_backend", "gradcheck", "index_add",
-    "int32", "int64", "is_grad_enabled", "manual_seed", "maximum", "minimum", "no_grad",
-    "one_hot", "ones", "ones_like", "pad", "rand", "randn", "scatter_add", "set_backend",
+    "int32", "int64", "is_grad_enabled", "manual_seed", "maximum", "minimum", "nn", "no_grad",
+    "one_hot", "ones", "ones_like", "optim", "pad", "rand", "randn", "scatter_add", "set_backend",
     "split", "stack", "tensor", "where", "zeros", "zeros_like",
 ]

@@ -68,17 +68,31 @@ class Function:
     def apply(cls, *args, **kwargs):
         Tensor = _Tensor
         ctx = Context()
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        record = _grad_enabled and any(needs)
+        raw, needs, record = [], [], False
+        for a in args:
+            if isinstance(a, Tensor):
+                raw.append(a.data)
+                needs.append(a.requires_grad)
+                record = record or a.requires_grad
+            else:
+                raw.append(a)
+                needs.append(False)
+        record = record and _grad_enabled
         ctx.needs_input_grad = needs
-        raw = [a.data if isinstance(a, Tensor) else a for a in args]
-        out = Tensor(cls.forward(ctx, *raw, **kwargs), requires_grad=record)
+        out = cls.forward(ctx, *raw, **kwargs)
+        result = Tensor.__new__(Tensor)
+        result.data = out if type(out) is np.ndarray else np.asarray(out)
+        result.grad = None
+        result.requires_grad = record
+        result._retains_grad = False
         if record:
             ctx.function = cls
             ctx.inputs = args
             ctx.freed = False
-            out._ctx = ctx
-        return out
+            result._ctx = ctx
+        else:
+            result._ctx = None
+        return result
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -100,21 +114,22 @@ def topological_order(root) -> list:
     """Tensors reachable from ``root`` that need grad, inputs before outputs.
 
     Iterative depth-first search, so a 100,000-op chain does not hit the recursion limit."""
-    order, visited = [], set()
+    Tensor = _Tensor
+    order, visited = [], set()  # tensors hash by identity
     stack = [(root, False)]
     while stack:
         node, children_done = stack.pop()
         if children_done:
             order.append(node)
             continue
-        if id(node) in visited:
+        if node in visited:
             continue
-        visited.add(id(node))
+        visited.add(node)
         stack.append((node, True))
         ctx = node._ctx
         if ctx is not None:
             for parent in ctx.inputs:
-                if getattr(parent, "requires_grad", False) and id(parent) not in visited:
+                if isinstance(parent, Tensor) and parent.requires_grad and parent not in visited:
                     stack.append((parent, False))
     return order
 
@@ -136,9 +151,10 @@ def backward(root, grad=None, retain_graph=False) -> None:
             raise ShapeError(
                 f"backward: grad shape {fmt(grad.shape)} differs from output {fmt(root.shape)}"
             )
-    grads = {id(root): grad}
+    Tensor = _Tensor
+    grads = {root: grad}  # tensors hash by identity
     for node in reversed(topological_order(root)):
-        g = grads.pop(id(node), None)
+        g = grads.pop(node, None)
         if g is None:
             continue
         ctx = node._ctx
@@ -155,12 +171,12 @@ def backward(root, grad=None, retain_graph=False) -> None:
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
         for parent, parent_grad in zip(ctx.inputs, input_grads):
-            if parent_grad is None or not getattr(parent, "requires_grad", False):
+            if parent_grad is None or not (isinstance(parent, Tensor) and parent.requires_grad):
                 continue
-            if parent_grad.shape != parent.shape or parent_grad.dtype != parent.dtype:
+            if parent_grad.shape != parent.data.shape or parent_grad.dtype != parent.data.dtype:
                 parent_grad = _conform(ctx.function, parent_grad, parent)
-            key = id(parent)
-            grads[key] = parent_grad if key not in grads else grads[key] + parent_grad
+            previous = grads.get(parent)
+            grads[parent] = parent_grad if previous is None else previous + parent_grad
         if not retain_graph:
             ctx.saved_tensors = ()
             ctx.freed = True

@@ -7,8 +7,8 @@ repeated indices add up.
 
 import numpy as np
 
-from .backend import matmul as backend_matmul
 from .autograd import Function, unbroadcast
+from .backend import matmul as backend_matmul
 from .errors import DTypeError, ShapeError, check_integer, fmt, normalize_dim
 
 
@@ -19,7 +19,7 @@ def _broadcast_error(op: str, a, b, err: ValueError) -> ShapeError:
 
 
 def _shape(x) -> tuple:
-    return np.shape(x)
+    return x.shape if isinstance(x, np.ndarray) else np.shape(x)
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -155,10 +155,10 @@ class Matmul(Function):
         a, b = ctx.saved_tensors
         a2 = a[None, :] if a.ndim == 1 else a  # (..., M, K)
         b2 = b[:, None] if b.ndim == 1 else b  # (..., K, N)
-        if a.ndim == 1:
-            grad = np.expand_dims(grad, -2)
         if b.ndim == 1:
-            grad = np.expand_dims(grad, -1)  # (..., M, N)
+            grad = np.expand_dims(grad, -1)
+        if a.ndim == 1:
+            grad = np.expand_dims(grad, -2)  # (..., M, N)
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
         if need_a:
@@ -619,7 +619,7 @@ class Stack(Function):
 
 
 class Pad(Function):
-    """Constant padding, PyTorch order: ``pad=(left, right, top, bottom, ...)`` from the last dim."""
+    """Constant padding, PyTorch order: ``pad=(left, right, top, bottom, ...)``, last dim first."""
 
     @staticmethod
     def forward(ctx, a, pad, value=0.0):

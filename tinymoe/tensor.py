@@ -45,7 +45,7 @@ class Tensor:
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
         self.data = data if type(data) is np.ndarray and dtype is None else _as_array(data, dtype)
-        if requires_grad and not np.issubdtype(self.data.dtype, np.floating):
+        if requires_grad and self.data.dtype.kind != "f":
             raise DTypeError(f"tensor: only floating-point tensors can require grad, "
                              f"got dtype {self.data.dtype}")
         self.grad = None
@@ -362,9 +362,9 @@ def _raw_index(index):
 
 def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
     """A new tensor holding a copy of ``data`` (list, number or array)."""
-    array = _as_array(data, dtype)
-    return Tensor(array.copy() if array is getattr(data, "data", data) else array,
-                  requires_grad=requires_grad)
+    source = data.data if isinstance(data, Tensor) else data
+    array = _as_array(source, dtype)
+    return Tensor(array.copy() if array is source else array, requires_grad=requires_grad)
 
 
 def _shape_arg(shape) -> tuple:

@@ -1,25 +1,27 @@
 """``python -m tinymoe.bench {overhead,matmul,train,moe} [options]``.
 
-Each subcommand is a module ``tinymoe.bench.<name>`` with ``add_arguments(parser)``
-and ``run(args)``; it prints ratios measured side by side in the same run.
+Each suite is a module ``tinymoe.bench.<name>`` with ``add_arguments(parser)`` and
+``run(args)``; it prints ratios measured side by side in the same run.
 """
 
 import argparse
 import importlib
+import sys
 
 SUITES = ("overhead", "matmul", "train", "moe")
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tinymoe.bench", description=__doc__)
-    commands = parser.add_subparsers(dest="suite", required=True)
-    for name in SUITES:
-        module = importlib.import_module(f"tinymoe.bench.{name}")
-        sub = commands.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0])
-        module.add_arguments(sub)
-        sub.set_defaults(run=module.run)
-    args = parser.parse_args(argv)
-    args.run(args)
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] not in SUITES:
+        print(__doc__.strip(), file=sys.stderr)
+        raise SystemExit(0 if argv and argv[0] in ("-h", "--help") else 2)
+    suite, rest = argv[0], argv[1:]
+    module = importlib.import_module(f"tinymoe.bench.{suite}")
+    parser = argparse.ArgumentParser(prog=f"python -m tinymoe.bench {suite}",
+                                     description=module.__doc__)
+    module.add_arguments(parser)
+    module.run(parser.parse_args(rest))
 
 
 if __name__ == "__main__":

@@ -7,10 +7,10 @@ import math
 
 import numpy as np
 
-from ..backend import matmul as backend_matmul
-from ..backend import softmax_cross_entropy
 from .. import functions as fn
 from ..autograd import Function
+from ..backend import matmul as backend_matmul
+from ..backend import softmax_cross_entropy
 from ..errors import DTypeError, ShapeError, check_float, check_integer, check_same_shape, fmt
 from ..rng import generator
 from ..special import erf

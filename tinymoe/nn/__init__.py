@@ -1,0 +1,38 @@
+"""Neural-network building blocks: ``Module``, ``Parameter``, layers, ``init``, ``functional``."""
+
+from . import functional, init
+from .activation import GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from .containers import ModuleList, Sequential
+from .dropout import Dropout
+from .linear import MLP, Linear
+from .module import Module
+from .normalization import LayerNorm, RMSNorm
+from .parameter import Parameter
+from .rnn import LSTM
+from .sparse import Embedding
+from .torch_interop import load_torch_state_dict, to_torch_state_dict
+
+__all__ = [
+    "GELU",
+    "LSTM",
+    "MLP",
+    "Dropout",
+    "Embedding",
+    "LayerNorm",
+    "LeakyReLU",
+    "Linear",
+    "Module",
+    "ModuleList",
+    "Parameter",
+    "RMSNorm",
+    "ReLU",
+    "Sequential",
+    "SiLU",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "functional",
+    "init",
+    "load_torch_state_dict",
+    "to_torch_state_dict",
+]

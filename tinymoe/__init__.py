@@ -4,12 +4,13 @@
 ``tinymoe.optim``, ``tinymoe.data`` and ``tinymoe.moe`` build on them.
 """
 
-from . import nn, optim  # noqa: E402  (subpackages need the names above)
+from . import data, metrics, nn, optim  # noqa: E402  (subpackages need the names above)
 from .autograd import Function, is_grad_enabled, no_grad
 from .backend import backend, get_backend, set_backend
 from .errors import DTypeError, ShapeError
 from .gradcheck import gradcheck
 from .rng import manual_seed
+from .serialization import CheckpointError, load, save  # noqa: E402
 from .tensor import (
     Tensor,
     arange,
@@ -43,9 +44,10 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "DTypeError", "Function", "ShapeError", "Tensor", "arange", "backend", "bool_", "cat",
-    "chunk", "float32", "float64", "full", "gather", "get_backend", "gradcheck", "index_add",
-    "int32", "int64", "is_grad_enabled", "manual_seed", "maximum", "minimum", "nn", "no_grad",
-    "one_hot", "ones", "ones_like", "optim", "pad", "rand", "randn", "scatter_add", "set_backend",
-    "split", "stack", "tensor", "where", "zeros", "zeros_like",
+    "arange", "backend", "bool_", "cat", "CheckpointError", "chunk", "data", "DTypeError",
+    "float32", "float64", "full", "Function", "gather", "get_backend", "gradcheck", "index_add",
+    "int32", "int64", "is_grad_enabled", "load", "manual_seed", "maximum", "metrics", "minimum",
+    "nn", "no_grad", "one_hot", "ones", "ones_like", "optim", "pad", "rand", "randn", "save",
+    "scatter_add", "set_backend", "ShapeError", "split", "stack", "Tensor", "tensor", "where",
+    "zeros", "zeros_like",
 ]

@@ -84,6 +84,9 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         return self.data
 
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
     def item(self):
         if self.data.size != 1:
             raise ShapeError(f"item: only one-element tensors convert to a Python number, "

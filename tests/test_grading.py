@@ -1,0 +1,411 @@
+"""The grading machinery on a throwaway lesson 98 built in tmp_path: stub generation,
+the grade run (timeouts and crashes included), reports, reset and the notebook helpers."""
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tinymoe import cli
+from tinymoe.grading import hints, notebook, progress, runner, stubs
+from tinymoe.grading.grade import grade
+from tinymoe.grading.pytest_plugin import caused_by_not_implemented
+from tinymoe.grading.report import GradeReport
+from tinymoe.grading.reset import ResetError, reset
+from tinymoe.grading.runner import RunResult, TestResult
+
+REPO = Path(__file__).resolve().parents[1]
+
+SOLUTION = '''\
+"""Lesson 98: a demo."""
+
+import math
+
+
+def add(a, b):
+    """Add two numbers. Example: add(1, 2) == 3."""
+    # BEGIN SOLUTION 98.1: add two "numbers"
+    return a + b
+    # END SOLUTION
+
+
+def _helper(x):
+    return x * x
+
+
+def square(n):
+    """n squared."""
+    # BEGIN SOLUTION 98.2: return n squared
+    return _helper(n)
+    # END SOLUTION
+
+
+def hypot(a, b):
+    """Length of the hypotenuse."""
+    # BEGIN SOLUTION 98.4: use square and math.sqrt
+    return math.sqrt(square(a) + square(b))
+    # END SOLUTION
+
+
+class Counter:
+    """Counts."""
+
+    def __init__(self):
+        self.n = 0
+
+    @staticmethod
+    def zero():
+        return 0
+
+    def bump(self):
+        """Add one and return the count."""
+        # BEGIN SOLUTION 98.3: increment and return the count
+        self.n += 1
+        return self.n
+        # END SOLUTION
+'''
+
+TESTS = '''\
+import pytest
+
+
+@pytest.fixture
+def m(load_exercise):
+    return load_exercise("98_demo")
+
+
+@pytest.mark.exercise("98.1")
+@pytest.mark.points(2)
+def test_add(m):
+    assert m.add(2, 3) == 5, "add(2, 3) should be 5: did you subtract?"
+
+
+@pytest.mark.exercise("98.1")
+@pytest.mark.points(1)
+def test_add_negative(m):
+    assert m.add(-2, 3) == 1, "add(-2, 3) should be 1"
+
+
+@pytest.mark.exercise("98.2")
+@pytest.mark.points(3)
+def test_square(m):
+    assert m.square(4) == 16
+
+
+@pytest.mark.exercise("98.3")
+@pytest.mark.points(1)
+def test_counter(m):
+    c = m.Counter()
+    assert c.bump() == 1 and c.bump() == 2
+
+
+@pytest.mark.exercise("98.4")
+@pytest.mark.points(2)
+def test_hypot(m):
+    assert m.hypot(3, 4) == 5
+'''
+
+HINTS = """\
+["98.1"]
+title = "Add two numbers"
+hints = ["Addition.", "add(a, b) -> number", "return a + b"]
+["98.2"]
+title = "Square"
+hints = ["Multiply.", "square(n) -> n * n", "return n * n"]
+["98.3"]
+title = "Counter"
+hints = ["State.", "bump(self) -> int", "increment, then return"]
+["98.4"]
+title = "Hypotenuse"
+hints = ["Pythagoras.", "hypot(a, b) -> float", "square, add, sqrt"]
+"""
+
+
+def make_demo_tree(root: Path) -> Path:
+    """A checkout with lesson 98 (solutions, generated exercises, graded tests, hints)."""
+    (root / "solutions").mkdir(parents=True)
+    (root / "solutions" / "98_demo.py").write_text(SOLUTION)
+    (root / "tests" / "exercises").mkdir(parents=True)
+    (root / "tests" / "conftest.py").write_text(
+        'pytest_plugins = ["tinymoe.grading.pytest_plugin"]\n'
+    )
+    shutil.copy(REPO / "tests" / "exercises" / "conftest.py", root / "tests" / "exercises")
+    (root / "tests" / "exercises" / "test_98_demo.py").write_text(TESTS)
+    (root / "hints").mkdir()
+    (root / "hints" / "98_demo.toml").write_text(HINTS)
+    stubs.write_stubs(root)
+    return root
+
+
+@pytest.fixture
+def demo(tmp_path, monkeypatch):
+    root = make_demo_tree(tmp_path / "checkout")
+    monkeypatch.setenv("TINYMOE_ROOT", str(root))
+    monkeypatch.delenv("TINYMOE_IMPL", raising=False)
+    monkeypatch.delenv("TINYMOE_FAST", raising=False)
+    monkeypatch.setattr(hints, "HINTS_DIR", root / "hints")
+    return root
+
+
+def exercise_text(root: Path) -> str:
+    return (root / "exercises" / "98_demo.py").read_text()
+
+
+def write_submission(folder: Path, root: Path, replacements: dict[str, str]) -> Path:
+    """The generated stub with each `exercise NN.M` raise line replaced by code."""
+    text = exercise_text(root)
+    for exercise_id, code in replacements.items():
+        line = next(x for x in text.splitlines() if f'"exercise {exercise_id}: ' in x)
+        indent = line[: len(line) - len(line.lstrip())]
+        text = text.replace(line, textwrap.indent(textwrap.dedent(code).strip(), indent))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "98_demo.py").write_text(text)
+    return folder
+
+
+# --- stubs -----------------------------------------------------------------------------------
+
+
+def test_stub_replaces_blocks_and_keeps_the_rest(demo):
+    text = exercise_text(demo)
+    assert text.startswith("# Exercises for lesson 98")
+    assert "BEGIN SOLUTION" not in text and "return a + b" not in text
+    assert '    raise NotImplementedError("exercise 98.1: add two \\"numbers\\"")' in text
+    assert '        raise NotImplementedError("exercise 98.3: increment' in text
+    for kept in ('"""Add two numbers. Example: add(1, 2) == 3."""', "def _helper(x):",
+                 "import math", "    def zero():"):
+        assert kept in text
+    namespace = {}
+    exec(compile(text, "98_demo.py", "exec"), namespace)
+    with pytest.raises(NotImplementedError, match='exercise 98.1: add two "numbers"'):
+        namespace["add"](1, 2)
+    assert namespace["Counter"].zero() == 0
+
+
+def test_stub_wraps_a_long_task_to_fit_the_line_limit():
+    task = "x" * 70
+    source = f"def f():\n    # BEGIN SOLUTION 98.1: {task}\n    return 1\n    # END SOLUTION\n"
+    text = stubs.generate(source, "98_demo.py")
+    assert max(len(line) for line in text.splitlines()) <= stubs.MAX_LINE
+    namespace = {}
+    exec(text, namespace)
+    with pytest.raises(NotImplementedError, match=f"exercise 98.1: {task}"):
+        namespace["f"]()
+
+
+@pytest.mark.parametrize(
+    ("source", "complaint"),
+    [
+        ("def f():\n    # BEGIN SOLUTION 98.1: a\n    return 1\n", "py:2: BEGIN SOLUTION with"),
+        ("def f():\n    return 1\n    # END SOLUTION\n", "py:3: END SOLUTION without"),
+        ("def f():\n    # BEGIN SOLUTION 98.1: a\n    # BEGIN SOLUTION 98.2: b\n", "inside an"),
+        ("def f():\n    # BEGIN SOLUTION 98.1 a\n    pass\n", "py:2: malformed marker"),
+        ("# BEGIN SOLUTION 98.1: a\nX = 1\n# END SOLUTION\n", "98.1 is not inside a function"),
+        (
+            "def f():\n    # BEGIN SOLUTION 98.1: a\n    pass\n    # END SOLUTION\n"
+            "def g():\n    # BEGIN SOLUTION 98.1: b\n    pass\n    # END SOLUTION\n",
+            "used twice: 98.1",
+        ),
+    ],
+)
+def test_malformed_solution_files_are_rejected_with_the_line(source, complaint):
+    with pytest.raises(stubs.StubError, match=complaint):
+        stubs.generate(source, "98_demo.py")
+
+
+def test_drift_is_detected_and_regeneration_backs_up(demo):
+    assert stubs.drifted(demo) == []
+    assert stubs.run(check=True, root=demo) == 0
+    exercise = demo / "exercises" / "98_demo.py"
+    exercise.write_text(exercise_text(demo).replace("98.2", "98.9"))
+    (demo / "exercises" / "97_orphan.py").write_text("")
+    assert stubs.drifted(demo) == [
+        "exercises/98_demo.py differs", "exercises/97_orphan.py has no solutions/97_orphan.py"
+    ]
+    assert stubs.run(check=True, root=demo) == 1
+    edited = exercise.read_text()
+    assert stubs.write_stubs(demo) == [exercise]
+    assert "98.9" not in exercise.read_text()
+    backups = list((demo / ".tinymoe" / "backups").glob("98_demo.*.py"))
+    assert [b.read_text() for b in backups] == [edited]
+    exercise.unlink()
+    assert stubs.drifted(demo)[0] == "exercises/98_demo.py is missing"
+
+
+# --- grading ---------------------------------------------------------------------------------
+
+
+def test_solutions_get_full_marks_and_stubs_get_zero(demo, capsys):
+    assert cli.main(["grade", "--impl", "solutions", "--require-full"]) == 0
+    out = capsys.readouterr().out
+    assert "98.1   Add two numbers" in out and "total 9/9 points (100%)" in out
+    assert not (demo / ".tinymoe" / "progress.json").exists(), "solutions are not progress"
+
+    assert cli.main(["grade", "--require-full"]) == 1  # the learner's exercises/ by default
+    assert "total 0/9 points (0%), 0 of 4 exercises complete" in capsys.readouterr().out
+    saved = progress.load(demo)["results"]
+    assert sorted(saved) == ["98.1", "98.2", "98.3", "98.4"]
+    assert {r["status"] for r in saved.values()} == {"TODO"}, "stubs fail by NotImplementedError"
+    assert (saved["98.1"]["earned"], saved["98.1"]["possible"]) == (0, 3)
+    assert cli.main(["grade", "77"]) == 2  # no such lesson: a usage error
+
+
+def test_a_bad_submission_costs_only_the_tests_it_breaks(demo, tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "GRACE_S", 1.0)
+    submission = write_submission(
+        tmp_path / "student",
+        demo,
+        {
+            "98.1": "return a + b if a > 0 else a - b",  # half right
+            "98.2": "while True:\n    pass",  # pytest-timeout interrupts it
+            "98.3": "import os\nos._exit(3)",  # kills the test process
+            # a loop that never sees SIGALRM: only the watchdog stops it
+            "98.4": "import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])\n"
+            "while True:\n    pass",
+        },
+    )
+    report = grade(submission=submission, timeout=1.0)
+    by_id = {e.exercise_id: e for e in report.exercises}
+    assert (by_id["98.1"].earned, by_id["98.1"].status) == (2, "PARTIAL")
+    assert by_id["98.1"].feedback == ["test_add_negative: add(-2, 3) should be 1"]
+    assert [t.outcome for t in by_id["98.2"].tests] == ["timeout"]
+    assert "timed out after 1 s" in by_id["98.2"].feedback[0]
+    assert [t.outcome for t in by_id["98.3"].tests] == ["crashed"]
+    assert "exit code 3" in by_id["98.3"].feedback[0]
+    assert [t.outcome for t in by_id["98.4"].tests] == ["timeout"]
+    assert (report.earned, report.possible) == (2, 9) and report.errors == []
+    assert not (demo / ".tinymoe" / "progress.json").exists(), "a submission is not progress"
+
+
+def test_grade_table_and_gradescope_json(demo, tmp_path, capsys):
+    answers = {"98.1": "return a + b", "98.2": "return 0"}
+    submission = write_submission(tmp_path / "s", demo, answers)
+    out = tmp_path / "results.json"
+    assert cli.main(["grade", "--submission", str(submission), "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "98.1   Add two numbers" in text and "3/3  PASS" in text
+    assert "0/3  FAIL     test_square: assert 0 == 16" in text
+    assert "lesson 98 total" in text and "total 3/9 points (33%), 1 of 4 exercises" in text
+    results = json.loads(out.read_text())
+    assert (results["score"], results["max_score"]) == (3, 9)
+    first = results["tests"][0]
+    assert set(first) >= {"name", "score", "max_score", "output", "visibility"}
+    assert (first["name"], first["score"], first["max_score"]) == ("98.1 Add two numbers", 3, 3)
+    assert results["tests"][1]["output"] == "test_square: assert 0 == 16"
+
+
+def test_report_statuses_html_and_unmarked_tests():
+    def result(name, exercise, points, outcome, message="", todo=False):
+        return TestResult(f"t.py::{name}", exercise, points, outcome, message, todo)
+
+    run = RunResult(
+        [
+            result("a", "98.10", 2, "passed"),
+            result("b", "98.2", 1, "failed", "wrong <sign>"),
+            result("c", "98.2", 1, "passed"),
+            result("d", "98.1", 3, "failed", "", todo=True),
+            result("e", None, 1, "passed"),
+        ],
+        [],
+    )
+    report = GradeReport.build(run, {"98.2": "Square & co"})
+    assert [e.exercise_id for e in report.exercises] == ["98.1", "98.2", "98.10"]
+    assert [e.status for e in report.exercises] == ["TODO", "PARTIAL", "PASS"]
+    assert report.exercises[1].feedback == ["b: wrong <sign>"]
+    assert (report.earned, report.possible) == (3, 7)
+    assert report.errors == [
+        "t.py::e: needs @pytest.mark.exercise('NN.M') and @pytest.mark.points(n)"
+    ]
+    assert not report.full_marks
+    page = report.html()
+    assert "<td>98.2</td><td>Square &amp; co</td><td>1/2</td>" in page
+    assert "wrong &lt;sign&gt;" in page and "needs @pytest.mark.exercise" in page
+
+
+def test_missing_files_and_broken_test_modules_are_reported(demo, tmp_path):
+    (demo / "tests" / "exercises" / "test_98_broken.py").write_text("import no_such_module\n")
+    (tmp_path / "empty").mkdir()
+    report = grade(submission=tmp_path / "empty")
+    assert (report.earned, report.possible) == (0, 9)
+    assert "98_demo.py does not exist" in report.exercises[0].feedback[0]
+    assert any("test_98_broken.py" in e and "no_such_module" in e for e in report.errors)
+
+
+def test_caused_by_not_implemented_follows_chains_and_groups():
+    def raised(exc, cause=None):
+        try:
+            raise exc from cause
+        except BaseException as err:
+            return err
+
+    assert caused_by_not_implemented(NotImplementedError("x"))
+    assert caused_by_not_implemented(raised(ValueError("y"), NotImplementedError("x")))
+    assert caused_by_not_implemented(ExceptionGroup("g", [KeyError(), NotImplementedError()]))
+    assert not caused_by_not_implemented(AssertionError("wrong value"))
+
+
+# --- reset -----------------------------------------------------------------------------------
+
+
+def test_reset_restores_one_exercise_and_backs_up(demo):
+    exercise = demo / "exercises" / "98_demo.py"
+    mine = write_submission(
+        demo / "exercises", demo, {"98.1": "return a + b", "98.3": "self.n += 1\nreturn self.n"}
+    )
+    mine = (mine / "98_demo.py").read_text() + "\n\ndef extra():\n    return 1\n"
+    exercise.write_text(mine)
+    message = reset(demo, "98.3")
+    assert "Counter.bump" in message
+    text = exercise.read_text()
+    assert 'raise NotImplementedError("exercise 98.3' in text
+    assert "return a + b" in text and "def extra():" in text, "other work is kept"
+    assert "def zero():" in text
+    [backup] = (demo / ".tinymoe" / "backups").glob("98_demo.*.py")
+    assert backup.read_text() == mine
+
+    assert cli.main(["reset", "98"]) == 0
+    assert exercise.read_text() == stubs.generate(SOLUTION, "98_demo.py")
+    assert len(list((demo / ".tinymoe" / "backups").glob("98_demo.*.py"))) == 2
+
+
+def test_reset_refuses_unparsable_files_and_unknown_ids(demo):
+    with pytest.raises(ResetError, match="no exercise 98.7"):
+        reset(demo, "98.7")
+    (demo / "exercises" / "98_demo.py").write_text("def add(:\n")
+    with pytest.raises(ResetError, match="does not parse.*tinymoe reset 98"):
+        reset(demo, "98.1")
+    assert cli.main(["reset", "98.1"]) == 2
+
+
+# --- notebook helpers -------------------------------------------------------------------------
+
+
+def test_use_falls_back_to_the_reference_with_a_notice_once(demo, capsys):
+    write_submission(demo / "exercises", demo, {"98.1": "return a + b + 0"})
+    ex = notebook.use("98")
+    assert ex.add(1, 2) == 3 and capsys.readouterr().out == ""
+    assert ex.square(3) == 9 and ex.square(4) == 16
+    out = capsys.readouterr().out
+    assert out.count("exercise 98.2 not done yet: using the reference solution") == 1
+    assert ex.square.__doc__ == "n squared."
+    with pytest.raises(NotImplementedError):  # classes are the learner's own
+        ex.Counter().bump()
+    assert not hasattr(ex, "_helper") and not hasattr(ex, "math")
+    assert notebook.use("98_demo", reference=True).Counter().bump() == 1
+
+
+def test_use_loads_solutions_when_asked_by_the_environment(demo, monkeypatch):
+    monkeypatch.setenv("TINYMOE_IMPL", "solutions")
+    assert notebook.use("98").Counter().bump() == 1
+
+
+def test_check_shows_the_table_or_skips_in_fast_mode(demo, capsys, monkeypatch):
+    notebook.check("98.2")
+    out = capsys.readouterr().out
+    assert "98.2" in out and "0/3  TODO" in out and "98.1" not in out
+    monkeypatch.setenv("TINYMOE_FAST", "1")
+    notebook.check("98")
+    assert capsys.readouterr().out.startswith("check skipped in fast mode")
+

@@ -12,10 +12,13 @@ from .backend import matmul as backend_matmul
 from .errors import DTypeError, ShapeError, check_integer, fmt, normalize_dim
 
 
-def _broadcast_error(op: str, a, b, err: ValueError) -> ShapeError:
-    return ShapeError(
-        f"{op}: shapes {fmt(np.shape(a))} and {fmt(np.shape(b))} cannot be broadcast together"
-    )
+def _broadcasting(op: str, ufunc, a, b) -> np.ndarray:
+    """``ufunc(a, b)``, turning NumPy's broadcast failure into an error naming the op."""
+    try:
+        return ufunc(a, b)
+    except ValueError:
+        raise ShapeError(f"{op}: shapes {fmt(np.shape(a))} and {fmt(np.shape(b))} cannot be "
+                         f"broadcast together") from None
 
 
 def _shape(x) -> tuple:
@@ -29,10 +32,7 @@ class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = _shape(a), _shape(b)
-        try:
-            return np.add(a, b)
-        except ValueError as err:
-            raise _broadcast_error("add", a, b, err) from None
+        return _broadcasting("add", np.add, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -44,10 +44,7 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = _shape(a), _shape(b)
-        try:
-            return np.subtract(a, b)
-        except ValueError as err:
-            raise _broadcast_error("sub", a, b, err) from None
+        return _broadcasting("sub", np.subtract, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -59,10 +56,7 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        try:
-            return np.multiply(a, b)
-        except ValueError as err:
-            raise _broadcast_error("mul", a, b, err) from None
+        return _broadcasting("mul", np.multiply, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -78,10 +72,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        try:
-            return np.divide(a, b)
-        except ValueError as err:
-            raise _broadcast_error("div", a, b, err) from None
+        return _broadcasting("div", np.divide, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -98,10 +89,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        try:
-            out = np.power(a, b)
-        except ValueError as err:
-            raise _broadcast_error("pow", a, b, err) from None
+        out = _broadcasting("pow", np.power, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -291,37 +279,27 @@ class Clip(Function):
 class Maximum(Function):
     """Elementwise max; on ties the gradient is split equally (as in PyTorch)."""
 
-    @staticmethod
-    def forward(ctx, a, b):
+    ufunc = staticmethod(np.maximum)
+    a_wins = staticmethod(np.greater)
+
+    @classmethod
+    def forward(cls, ctx, a, b):
         ctx.save_for_backward(a, b)
-        try:
-            return np.maximum(a, b)
-        except ValueError as err:
-            raise _broadcast_error("maximum", a, b, err) from None
+        ctx.a_wins = cls.a_wins
+        return _broadcasting(cls.__name__.lower(), cls.ufunc, a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share_a = (a > b) + 0.5 * (a == b)
+        share_a = ctx.a_wins(a, b) + 0.5 * (a == b)
         return unbroadcast(grad * share_a, _shape(a)), unbroadcast(grad * (1 - share_a), _shape(b))
 
 
-class Minimum(Function):
+class Minimum(Maximum):
     """Elementwise min; on ties the gradient is split equally (as in PyTorch)."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        try:
-            return np.minimum(a, b)
-        except ValueError as err:
-            raise _broadcast_error("minimum", a, b, err) from None
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        share_a = (a < b) + 0.5 * (a == b)
-        return unbroadcast(grad * share_a, _shape(a)), unbroadcast(grad * (1 - share_a), _shape(b))
+    ufunc = staticmethod(np.minimum)
+    a_wins = staticmethod(np.less)
 
 
 class Where(Function):

@@ -1,0 +1,333 @@
+"""The Numba kernels against their NumPy references (tinymoe/kernels/)."""
+
+import importlib
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tinymoe import kernels
+from tinymoe.errors import ShapeError
+from tinymoe.kernels import LADDER, matmul, matmul_reference
+from tinymoe.kernels import gemm as gemm_module
+
+backend_module = importlib.import_module("tinymoe.backend")
+NUMPY_ADAM = backend_module.adam_step  # runs the NumPy path under tm.backend("numpy")
+FLOATS = [np.float32, np.float64]
+JIT_OFF = os.environ.get("NUMBA_DISABLE_JIT") == "1"
+
+
+def _close(got, a, b):
+    """got == a @ b to the accuracy of a.dtype, judged against a float64 reference."""
+    assert got.dtype == np.result_type(a, b)
+    want = np.matmul(a.astype(np.float64), b.astype(np.float64))
+    assert got.shape == want.shape
+    k = a.shape[-1]
+    tol = (2e-6 if a.dtype == np.float32 else 1e-14) * np.sqrt(max(k, 1))
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol * 4)
+
+
+def _pair(rng, m, k, n, dtype, transposed=False):
+    """a (m, k), b (k, n); ``transposed`` gives them as .T views of (k, m), (n, k)."""
+    if transposed:
+        return (rng.standard_normal((k, m)).astype(dtype).T,
+                rng.standard_normal((n, k)).astype(dtype).T)
+    return rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+
+
+# ---------------------------------------------------------------- the ladder
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_reference_is_the_definition(rng, dtype):
+    a, b = _pair(rng, 5, 4, 3, dtype)
+    want = [[sum(a[i, k] * b[k, j] for k in range(4)) for j in range(3)] for i in range(5)]
+    np.testing.assert_allclose(matmul_reference(a, b), want, rtol=1e-6)
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("rung", LADDER)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_rung_tiny(rng, rung, dtype):
+    for m, k, n in [(1, 1, 1), (7, 5, 6)]:
+        a, b = _pair(rng, m, k, n, dtype)
+        got = LADDER[rung](a, b)
+        np.testing.assert_allclose(got, matmul_reference(a, b), rtol=1e-5, atol=1e-5)
+        _close(got, a, b)
+
+
+@pytest.mark.parametrize("rung", LADDER)
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("transposed", [False, True], ids=["contiguous", "transposed"])
+def test_rung_against_reference(rng, rung, dtype, transposed):
+    shapes = [(1, 1, 1), (7, 7, 7), (33, 33, 33), (127, 127, 127),  # odd squares
+              (5, 130, 3), (130, 3, 67), (1, 70, 90), (90, 70, 1), (66, 1, 9)]  # skinny
+    for m, k, n in shapes:
+        a, b = _pair(rng, m, k, n, dtype, transposed)
+        got = LADDER[rung](a, b)
+        np.testing.assert_allclose(got, matmul_reference(a, b),
+                                   rtol=1e-4 if dtype == np.float32 else 1e-12, atol=1e-4)
+        _close(got, a, b)
+
+
+@pytest.mark.parametrize("rung", LADDER)
+def test_rung_propagates_nan_and_inf(rung):
+    a = np.ones((9, 9))
+    a[2, 3] = np.nan
+    a[5, 0] = np.inf
+    got = LADDER[rung](a, np.ones((9, 9)))
+    assert np.isnan(got[2]).all() and np.isposinf(got[5]).all()
+    assert np.isfinite(np.delete(got, [2, 5], axis=0)).all()
+
+
+# ---------------------------------------------------------------- engine matmul
+
+MATMUL_SHAPES = [
+    ((40, 50), (50, 60)),
+    ((33, 33), (33, 33)),
+    ((127, 127), (127, 127)),
+    ((50,), (50, 700)),  # vector @ matrix
+    ((700, 50), (50,)),  # matrix @ vector
+    ((3, 1, 40, 50), (2, 50, 60)),  # broadcast batch dims
+    ((2, 40, 50), (50, 70)),  # batch @ matrix
+    ((40, 50), (4, 50, 70)),  # matrix @ batch
+    ((1, 200, 300), (300, 1)),  # skinny
+]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize(("sa", "sb"), MATMUL_SHAPES)
+def test_matmul_matches_numpy(rng, sa, sb, dtype):
+    a = rng.standard_normal(sa).astype(dtype)
+    b = rng.standard_normal(sb).astype(dtype)
+    _close(matmul(a, b), a, b)
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_matmul_kernel_tiny(rng, dtype, monkeypatch):
+    """33^3 is just above SMALL, so the Numba path runs (and its edge handling)."""
+    calls = _spy_gemm(monkeypatch)
+    a, b = _pair(rng, 33, 33, 33, dtype)
+    _close(matmul(a, b), a, b)
+    _close(matmul(a[None], b[None]), a[None], b[None])
+    assert len(calls) == 2
+
+
+def _spy_gemm(monkeypatch):
+    """Record the arguments of every gemm_batched call made by kernels.matmul."""
+    calls = []
+    real = gemm_module.gemm_batched
+
+    def spy(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(gemm_module, "gemm_batched", spy)
+    return calls
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_backward_forms_copy_only_when_needed(rng, dtype, monkeypatch):
+    """A @ W.T (forward of linear) reads W in place; A.T @ G and views work too."""
+    calls = _spy_gemm(monkeypatch)
+    x = rng.standard_normal((64, 80)).astype(dtype)
+    w = rng.standard_normal((96, 80)).astype(dtype)
+    g = rng.standard_normal((64, 96)).astype(dtype)
+    _close(matmul(x, w.T), x, w.T)
+    a_stack, bt_stack = calls[-1][:2]
+    assert np.shares_memory(a_stack, x) and np.shares_memory(bt_stack, w)
+    _close(matmul(x.T, g), x.T, g)  # the weight gradient
+    _close(matmul(g, w), g, w)  # the input gradient
+    xs, gs = x[None].swapaxes(-1, -2), g[None]  # batched transposed view
+    _close(matmul(xs, gs), xs, gs)
+    _close(matmul(x[::2, ::3], w[::2].T[::3]), x[::2, ::3], w[::2].T[::3])  # strided views
+    assert len(calls) == 5
+
+
+def test_matmul_small_products_use_blas(rng, monkeypatch):
+    calls = _spy_gemm(monkeypatch)
+    a, b = _pair(rng, 8, 8, 8, np.float32)
+    _close(matmul(a, b), a, b)
+    assert calls == []
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    (np.arange(12).reshape(3, 4), np.arange(20).reshape(4, 5)),  # integers
+    (np.ones((40, 50), np.float32), np.ones((50, 60))),  # mixed float dtypes
+    (np.ones((40, 50), bool), np.ones((50, 60), bool)),
+], ids=["int", "mixed", "bool"])
+def test_matmul_other_dtypes_follow_numpy(a, b):
+    got = matmul(a, b)
+    assert got.dtype == np.matmul(a, b).dtype
+    np.testing.assert_array_equal(got, np.matmul(a, b))
+
+
+@pytest.mark.parametrize(("sa", "sb", "words"), [
+    ((3, 4), (5, 6), "inner dimensions"),
+    ((2, 40, 50), (3, 50, 60), "batch dimensions"),
+    ((), (3,), "1 dim"),
+])
+def test_matmul_errors_name_op_and_shapes(sa, sb, words):
+    with pytest.raises(ShapeError, match=words) as info:
+        matmul(np.ones(sa), np.ones(sb))
+    assert "matmul" in str(info.value) and str(tuple(sb)) in str(info.value)
+
+
+# ---------------------------------------------------------------- fused Adam
+
+def _textbook_adam(p, grads, lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad):
+    """Kingma & Ba's Adam (+ L2 or AdamW decay, + torch's AMSGrad), plain float64 NumPy."""
+    p = p.astype(np.float64).copy()
+    m = np.zeros_like(p)
+    v = np.zeros_like(p)
+    v_max = np.zeros_like(p)
+    history = []
+    for t, g in enumerate(grads, start=1):
+        if decoupled:
+            p = p - lr * weight_decay * p
+        else:
+            g = g + weight_decay * p
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g**2
+        v_max = np.maximum(v_max, v)
+        m_hat = m / (1 - beta1**t)
+        v_hat = (v_max if amsgrad else v) / (1 - beta2**t)
+        p = p - lr * m_hat / (np.sqrt(v_hat) + eps)
+        history.append(p)
+    return history
+
+
+ADAM_CASES = [(0.0, False, False), (0.1, False, False), (0.1, True, False), (0.05, True, True),
+              (0.0, False, True)]
+
+
+def _run_adam(step_fn, p0, grads, *, weight_decay, decoupled, amsgrad, **hyper):
+    p = p0.copy()
+    m, v, vmax = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
+    history = []
+    for t, g in enumerate(grads, start=1):
+        step_fn(p, g, m, v, step=t, weight_decay=weight_decay, decoupled=decoupled,
+                max_exp_avg_sq=vmax if amsgrad else None, **hyper)
+        history.append(p.copy())
+    return history
+
+
+@pytest.mark.parametrize(("weight_decay", "decoupled", "amsgrad"), ADAM_CASES)
+def test_fused_adam_is_textbook_adam_for_100_steps(rng, weight_decay, decoupled, amsgrad):
+    hyper = dict(lr=3e-3, beta1=0.9, beta2=0.99, eps=1e-8)
+    p0 = rng.standard_normal((17, 5))
+    grads = [rng.standard_normal(p0.shape) * 10.0 ** rng.integers(-3, 2) for _ in range(100)]
+    got = _run_adam(kernels.adam_step, p0, grads, weight_decay=weight_decay,
+                    decoupled=decoupled, amsgrad=amsgrad, **hyper)
+    want = _textbook_adam(p0, grads, weight_decay=weight_decay, decoupled=decoupled,
+                          amsgrad=amsgrad, **hyper)
+    for step, (g, w) in enumerate(zip(got, want), start=1):
+        np.testing.assert_allclose(g, w, rtol=1e-11, atol=1e-13, err_msg=f"step {step}")
+
+
+@pytest.mark.parametrize(("weight_decay", "decoupled", "amsgrad"), ADAM_CASES[2:4])
+def test_fused_adam_float32_matches_numpy(rng, weight_decay, decoupled, amsgrad):
+    hyper = dict(lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8)
+    p0 = rng.standard_normal((64, 33)).astype(np.float32)
+    grads = [rng.standard_normal(p0.shape).astype(np.float32) for _ in range(20)]
+    with backend_module.backend("numpy"):
+        want = _run_adam(NUMPY_ADAM, p0, grads, weight_decay=weight_decay,
+                         decoupled=decoupled, amsgrad=amsgrad, **hyper)
+    got = _run_adam(kernels.adam_step, p0, grads, weight_decay=weight_decay,
+                    decoupled=decoupled, amsgrad=amsgrad, **hyper)
+    assert got[-1].dtype == np.float32
+    np.testing.assert_allclose(got[-1], want[-1], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.nojit
+def test_fused_adam_tiny(rng):
+    hyper = dict(lr=0.1, beta1=0.8, beta2=0.9, eps=1e-6)
+    p0 = rng.standard_normal((3, 2))
+    grads = [rng.standard_normal(p0.shape) for _ in range(3)]
+    got = _run_adam(kernels.adam_step, p0, grads, weight_decay=0.1, decoupled=True,
+                    amsgrad=True, **hyper)
+    want = _textbook_adam(p0, grads, weight_decay=0.1, decoupled=True, amsgrad=True, **hyper)
+    np.testing.assert_allclose(got[-1], want[-1], rtol=1e-12)
+
+
+def test_fused_adam_matches_torch(rng, torch):
+    p0 = rng.standard_normal((8, 3))
+    grads = [rng.standard_normal(p0.shape) for _ in range(30)]
+    got = _run_adam(kernels.adam_step, p0, grads, lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8,
+                    weight_decay=0.01, decoupled=True, amsgrad=True)
+    tp = torch.tensor(p0, requires_grad=True)
+    opt = torch.optim.AdamW([tp], lr=1e-2, weight_decay=0.01, amsgrad=True)
+    for g in grads:
+        tp.grad = torch.tensor(g)
+        opt.step()
+    np.testing.assert_allclose(got[-1], tp.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_fused_adam_rejects_non_contiguous_state():
+    p = np.zeros((4, 4))[:, ::2]
+    with pytest.raises(ValueError, match="adam_step.*C-contiguous"):
+        kernels.adam_step(p, np.zeros_like(p), np.zeros_like(p), np.zeros_like(p), step=1,
+                          lr=0.1, beta1=0.9, beta2=0.99, eps=1e-8)
+
+
+# ---------------------------------------------------------------- fused cross-entropy
+
+def _numpy_ce(logits, targets):
+    with backend_module.backend("numpy"):
+        return backend_module.softmax_cross_entropy(logits, targets)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize(("n", "c", "scale"), [(1, 1, 1.0), (7, 3, 1.0), (64, 33, 5.0),
+                                               (50, 10, 1e4)])
+def test_fused_cross_entropy_matches_numpy(rng, dtype, n, c, scale):
+    logits = (rng.standard_normal((n, c)) * scale).astype(dtype)
+    targets = rng.integers(0, c, n)
+    loss, dlogits = kernels.softmax_cross_entropy(logits, targets)
+    want_loss, want_d = _numpy_ce(logits, targets)
+    assert loss.dtype == dtype and dlogits.dtype == dtype
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(loss, want_loss, rtol=tol, atol=tol)
+    np.testing.assert_allclose(dlogits, want_d, rtol=tol, atol=tol)
+    # invariants: finite at 1e4, loss >= 0, each gradient row sums to 0
+    assert np.isfinite(loss).all() and (loss >= -tol).all()
+    np.testing.assert_allclose(dlogits.sum(axis=1), 0, atol=10 * tol)
+
+
+@pytest.mark.nojit
+def test_fused_cross_entropy_tiny():
+    logits = np.array([[0.0, 0.0], [1e4, 0.0], [2.0, 1.0]])
+    loss, dlogits = kernels.softmax_cross_entropy(logits, np.array([0, 1, 0]))
+    np.testing.assert_allclose(loss, [np.log(2), 1e4, np.log1p(np.exp(-1.0))], rtol=1e-12)
+    p = 1 / (1 + np.exp(-1.0))
+    np.testing.assert_allclose(dlogits, [[-0.5, 0.5], [1, -1], [p - 1, 1 - p]], atol=1e-12)
+
+
+def test_fused_cross_entropy_matches_torch(rng, torch):
+    logits = rng.standard_normal((20, 7)) * 3
+    targets = rng.integers(0, 7, 20)
+    loss, dlogits = kernels.softmax_cross_entropy(logits, targets)
+    t = torch.tensor(logits, requires_grad=True)
+    want = torch.nn.functional.cross_entropy(t, torch.tensor(targets), reduction="none")
+    want.sum().backward()
+    np.testing.assert_allclose(loss, want.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(dlogits, t.grad.numpy(), atol=1e-12)
+
+
+# ---------------------------------------------------------------- lazy compilation
+
+@pytest.mark.skipif(JIT_OFF, reason="nothing is compiled with the JIT off")
+def test_import_compiles_nothing():
+    """A fresh `import tinymoe` (and of the kernels) leaves every dispatcher uncompiled."""
+    code = """
+import sys, numba, tinymoe, tinymoe.kernels
+mods = [m for name, m in sys.modules.items() if name.startswith("tinymoe")]
+Dispatcher = numba.core.dispatcher.Dispatcher
+found = [v for m in mods for v in vars(m).values() if isinstance(v, Dispatcher)]
+assert len(found) >= 10, len(found)
+print(sum(len(d.signatures) for d in found), tinymoe.get_backend())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "numba"]

@@ -1,0 +1,212 @@
+"""Grouped GEMM: one call multiplies every expert's variable-sized segment of rows.
+
+The rows of ``x`` (A, K) are sorted by expert, so expert ``g`` owns the contiguous
+segment ``x[offsets[g]:offsets[g + 1]]`` (``offsets`` (G + 1,) int64, ``offsets[0] == 0``,
+``offsets[-1] == A``). With per-expert weights ``w`` (G, N, K) in Linear's ``(out, in)``
+layout, an MoE expert layer is, for every ``g``::
+
+    y[seg_g] = x[seg_g] @ w[g].T                 # forward           (grouped_matmul)
+    dx[seg_g] = dy[seg_g] @ w[g]                 # input gradient    (grouped_matmul on w^T)
+    dw[g] = dy[seg_g].T @ x[seg_g]               # weight gradient   (grouped_matmul_tn)
+    db[g] = dy[seg_g].sum(0)                     # bias gradient     (segment_sum)
+
+A Python loop of ``np.matmul`` per expert does the same; the kernels below run all
+segments in one parallel call (threads over (expert, 32-row strip) tasks, so a busy
+expert's rows spread over cores), built on the matmul ladder's register-blocked rung.
+``scatter_add_rows`` is the MoE combine: gate-weighted rows added back to their tokens.
+Every kernel has a ``*_reference`` in plain NumPy. Nothing compiles at import.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from tinymoe.backend import get_backend
+from tinymoe.errors import DTypeError, ShapeError, fmt
+from tinymoe.kernels.matmul_ladder import KC, NC, ROWS, register_rows
+
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _check(op: str, offsets: np.ndarray, rows: int, groups: int, *arrays) -> None:
+    """Same float dtype everywhere; ``offsets`` (groups + 1,) int, 0 .. rows, non-decreasing."""
+    dtypes = {a.dtype for a in arrays}
+    if len(dtypes) != 1 or arrays[0].dtype not in FLOATS:
+        raise DTypeError(f"{op}: operands must all be float32 or all float64, got "
+                         f"{[str(a.dtype) for a in arrays]}")
+    if not np.issubdtype(offsets.dtype, np.integer):
+        raise DTypeError(f"{op}: offsets must be integers, got dtype {offsets.dtype}")
+    if offsets.shape != (groups + 1,) or offsets[0] != 0 or offsets[-1] != rows \
+            or np.any(np.diff(offsets) < 0):
+        raise ShapeError(f"{op}: offsets {fmt(offsets.shape)} must be a non-decreasing "
+                         f"(G + 1,) = ({groups + 1},) array from 0 to the {rows} rows, got "
+                         f"{offsets.tolist() if offsets.size <= 10 else '...'}")
+
+
+def _strip_tasks(offsets: np.ndarray, rows_per_task: int) -> tuple[np.ndarray, np.ndarray]:
+    """(group, first row) of every ``rows_per_task``-row strip of every segment."""
+    counts = np.diff(offsets)
+    strips = -(-counts // rows_per_task)
+    group = np.repeat(np.arange(len(counts), dtype=np.int64), strips)
+    first = np.arange(strips.sum(), dtype=np.int64) - np.repeat(np.cumsum(strips) - strips, strips)
+    return group, offsets[group] + first * rows_per_task
+
+
+# ---------------------------------------------------------------- forward / input grad
+
+
+@njit(cache=True, parallel=True)
+def _grouped_matmul(x, w, offsets, task_group, task_row, out):
+    for t in prange(task_group.shape[0]):
+        g = task_group[t]
+        lo, hi = offsets[g], offsets[g + 1]
+        i0 = task_row[t] - lo
+        register_rows(x[lo:hi], w[g], out[lo:hi], i0, min(hi - lo, i0 + ROWS), KC, NC)
+
+
+def grouped_matmul(x: np.ndarray, w: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``out[seg_g] = x[seg_g] @ w[g].T`` for x (A, K), w (G, N, K) -> out (A, N)."""
+    op = "grouped_matmul"
+    if x.ndim != 2 or w.ndim != 3 or x.shape[1] != w.shape[2]:
+        raise ShapeError(f"{op}: expected x (A, K) and w (G, N, K) with the same K, got x "
+                         f"{fmt(x.shape)} and w {fmt(w.shape)}")
+    _check(op, offsets, x.shape[0], w.shape[0], x, w)
+    out = np.zeros((x.shape[0], w.shape[1]), x.dtype)
+    if out.size == 0 or x.shape[1] == 0:
+        return out
+    group, row = _strip_tasks(offsets.astype(np.int64), ROWS)
+    _grouped_matmul(np.ascontiguousarray(x), np.ascontiguousarray(w),
+                    offsets.astype(np.int64), group, row, out)
+    return out
+
+
+def grouped_matmul_reference(x: np.ndarray, w: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The Python loop of ``np.matmul`` per expert that ``grouped_matmul`` replaces."""
+    out = np.zeros((x.shape[0], w.shape[1]), np.result_type(x, w))
+    for g in range(w.shape[0]):
+        lo, hi = offsets[g], offsets[g + 1]
+        out[lo:hi] = x[lo:hi] @ w[g].T
+    return out
+
+
+# ---------------------------------------------------------------- weight grad
+
+
+@njit(cache=True, parallel=True)
+def _pack_transposed(x, offsets, packed):
+    """packed[K*lo : K*hi] holds x[lo:hi].T (K, hi - lo) C-contiguously, per segment."""
+    k = x.shape[1]
+    for g in prange(offsets.shape[0] - 1):
+        lo, hi = offsets[g], offsets[g + 1]
+        block = packed[k * lo:k * hi].reshape((k, hi - lo))
+        for i in range(hi - lo):
+            for j in range(k):
+                block[j, i] = x[lo + i, j]
+
+
+@njit(cache=True, parallel=True)
+def _grouped_matmul_tn(dyt, xt, offsets, n, k, task_group, task_row, out):
+    for t in prange(task_group.shape[0]):
+        g = task_group[t]
+        lo, hi = offsets[g], offsets[g + 1]
+        a = dyt[n * lo:n * hi].reshape((n, hi - lo))
+        bt = xt[k * lo:k * hi].reshape((k, hi - lo))
+        i0 = task_row[t]
+        register_rows(a, bt, out[g], i0, min(n, i0 + ROWS), KC, NC)
+
+
+def grouped_matmul_tn(dy: np.ndarray, x: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``out[g] = dy[seg_g].T @ x[seg_g]`` for dy (A, N), x (A, K) -> out (G, N, K).
+
+    Each segment is first packed transposed (O(A (N + K)) copies) so the product runs
+    in the dot-product form on contiguous rows; threads over (expert, row strip)."""
+    op = "grouped_matmul_tn"
+    if dy.ndim != 2 or x.ndim != 2 or dy.shape[0] != x.shape[0]:
+        raise ShapeError(f"{op}: expected dy (A, N) and x (A, K) with the same A, got dy "
+                         f"{fmt(dy.shape)} and x {fmt(x.shape)}")
+    groups = len(offsets) - 1
+    _check(op, offsets, x.shape[0], groups, dy, x)
+    (a, n), k = dy.shape, x.shape[1]
+    out = np.zeros((groups, n, k), x.dtype)
+    if out.size == 0 or a == 0:
+        return out
+    offsets = offsets.astype(np.int64)
+    dyt, xt = np.empty(a * n, dy.dtype), np.empty(a * k, x.dtype)
+    _pack_transposed(np.ascontiguousarray(dy), offsets, dyt)
+    _pack_transposed(np.ascontiguousarray(x), offsets, xt)
+    nonempty = np.flatnonzero(np.diff(offsets))
+    strips = -(-n // ROWS)
+    task_group = np.repeat(nonempty, strips).astype(np.int64)
+    task_row = np.tile(np.arange(strips, dtype=np.int64) * ROWS, len(nonempty))
+    _grouped_matmul_tn(dyt, xt, offsets, n, k, task_group, task_row, out)
+    return out
+
+
+def grouped_matmul_tn_reference(dy: np.ndarray, x: np.ndarray,
+                                offsets: np.ndarray) -> np.ndarray:
+    out = np.zeros((len(offsets) - 1, dy.shape[1], x.shape[1]), np.result_type(dy, x))
+    for g in range(len(offsets) - 1):
+        lo, hi = offsets[g], offsets[g + 1]
+        out[g] = dy[lo:hi].T @ x[lo:hi]
+    return out
+
+
+def segment_sum(dy: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``out[g] = dy[seg_g].sum(0)`` -> (G, N); empty segments give zeros (bias gradient).
+
+    Pure NumPy: a cumulative sum read at the offsets, accumulated in float64."""
+    csum = np.zeros((dy.shape[0] + 1, dy.shape[1]), np.float64)
+    np.cumsum(dy, axis=0, out=csum[1:])
+    return np.diff(csum[offsets], axis=0).astype(dy.dtype)
+
+
+# ---------------------------------------------------------------- combine
+
+
+@njit(cache=True)
+def _scatter_add_rows(values, weights, index, out):
+    for a in range(values.shape[0]):
+        row, w = out[index[a]], weights[a]
+        for j in range(values.shape[1]):
+            row[j] += w * values[a, j]
+
+
+def scatter_add_rows(values: np.ndarray, weights: np.ndarray, index: np.ndarray,
+                     n_rows: int) -> np.ndarray:
+    """``out[index[a]] += weights[a] * values[a]`` -> out (n_rows, N); repeated indices add.
+
+    values (A, N), weights (A,), index (A,) int in [0, n_rows): the MoE combine step."""
+    op = "scatter_add_rows"
+    if values.ndim != 2 or weights.shape != values.shape[:1] or index.shape != values.shape[:1]:
+        raise ShapeError(f"{op}: expected values (A, N), weights (A,), index (A,), got "
+                         f"{fmt(values.shape)}, {fmt(weights.shape)}, {fmt(index.shape)}")
+    if not np.issubdtype(index.dtype, np.integer):
+        raise DTypeError(f"{op}: index must be integers, got dtype {index.dtype}")
+    if index.size and (index.min() < 0 or index.max() >= n_rows):
+        raise IndexError(f"{op}: index values must lie in [0, {n_rows}), got "
+                         f"[{index.min()}, {index.max()}]")
+    out = np.zeros((n_rows, values.shape[1]), values.dtype)
+    _scatter_add_rows(np.ascontiguousarray(values), weights.astype(values.dtype),
+                      index.astype(np.int64), out)
+    return out
+
+
+def scatter_add_rows_reference(values, weights, index, n_rows: int) -> np.ndarray:
+    out = np.zeros((n_rows, values.shape[1]), values.dtype)
+    np.add.at(out, index, weights[:, None] * values)
+    return out
+
+
+REFERENCES = {
+    "grouped_matmul": (grouped_matmul, grouped_matmul_reference),
+    "grouped_matmul_tn": (grouped_matmul_tn, grouped_matmul_tn_reference),
+    "scatter_add_rows": (scatter_add_rows, scatter_add_rows_reference),
+}
+
+
+def implementation(name: str):
+    """The Numba kernel ``name``, or its NumPy reference under ``tm.backend("numpy")``."""
+    kernel, reference = REFERENCES[name]
+    return kernel if get_backend() == "numba" else reference

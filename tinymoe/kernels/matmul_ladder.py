@@ -1,0 +1,202 @@
+"""The matmul ladder: six Numba kernels for ``C = A @ B``, each adding one idea.
+
+Every rung takes 2-D float arrays ``a`` (M, K) and ``b`` (K, N) and returns a new
+(M, N) array of ``a.dtype``. ``matmul_reference`` is the plain NumPy definition they
+are all tested against. Climb in order; ``python -m tinymoe.bench matmul`` times them.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+# Reassociation lets LLVM split a sum over k into vector lanes; contraction fuses a*b+c
+# into one FMA. Neither assumes away NaN or inf, unlike fastmath=True.
+FASTMATH = {"reassoc", "contract"}
+TILE = 64  # cache tile edge for rungs 3-4: three 64x64 float64 tiles fit in L2
+ROWS = 32  # rows per parallel task in rungs 5-6 (a multiple of the 4-row register block)
+KC = 512  # k-panel length of rung 6: a 4 x KC strip of A stays in L1
+NC = 128  # rows of B.T per panel in rung 6: NC x KC of B.T stays in L2
+
+
+def matmul_reference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The definition, in NumPy without BLAS: C[i, j] = sum_k A[i, k] B[k, j]."""
+    return (a[:, :, None] * b[None, :, :]).sum(axis=1)
+
+
+@njit(cache=True)
+def matmul_naive(a, b):
+    """Rung 1, the triple loop. The inner loop walks B down a column (stride N):
+    nearly every step misses the cache, so it runs at memory speed, not FMA speed."""
+    m, kdim = a.shape
+    n = b.shape[1]
+    out = np.zeros((m, n), a.dtype)
+    for i in range(m):
+        for j in range(n):
+            acc = out[i, j]  # a zero of the right dtype: float32 stays float32
+            for k in range(kdim):
+                acc += a[i, k] * b[k, j]
+            out[i, j] = acc
+    return out
+
+
+@njit(cache=True)
+def _axpy(alpha, x, y):
+    """y += alpha * x on 1-D contiguous rows: the loop LLVM turns into vector FMAs."""
+    for j in range(y.shape[0]):
+        y[j] += alpha * x[j]
+
+
+@njit(cache=True)
+def matmul_ikj(a, b):
+    """Rung 2, loop reordering (i, k, j): the inner loop now runs along a row of B
+    and a row of C, both contiguous, so it vectorises (``_axpy``). Same flops."""
+    m, kdim = a.shape
+    n = b.shape[1]
+    out = np.zeros((m, n), a.dtype)
+    for i in range(m):
+        for k in range(kdim):
+            _axpy(a[i, k], b[k], out[i])
+    return out
+
+
+@njit(cache=True)
+def _ikj_tiles(a, b, out, i0, i1):
+    """Rows [i0, i1) of C by ikj on TILE x TILE tiles, so the tile of B being reused
+    stays in cache instead of streaming all of B once per row of A."""
+    kdim = a.shape[1]
+    n = b.shape[1]
+    for k0 in range(0, kdim, TILE):
+        for j0 in range(0, n, TILE):
+            j1 = min(n, j0 + TILE)
+            for i in range(i0, i1):
+                for k in range(k0, min(kdim, k0 + TILE)):
+                    _axpy(a[i, k], b[k, j0:j1], out[i, j0:j1])
+
+
+@njit(cache=True)
+def matmul_blocked(a, b):
+    """Rung 3, cache blocking: ikj restricted to tiles (see ``_ikj_tiles``)."""
+    m = a.shape[0]
+    out = np.zeros((m, b.shape[1]), a.dtype)
+    for i0 in range(0, m, TILE):
+        _ikj_tiles(a, b, out, i0, min(m, i0 + TILE))
+    return out
+
+
+@njit(cache=True, parallel=True)
+def matmul_parallel(a, b):
+    """Rung 4, threads: row tiles are independent, so ``prange`` hands them to the
+    cores (``numba.set_num_threads``). Each thread writes its own rows of C: no races."""
+    m = a.shape[0]
+    out = np.zeros((m, b.shape[1]), a.dtype)
+    for t in prange((m + TILE - 1) // TILE):
+        i0 = t * TILE
+        _ikj_tiles(a, b, out, i0, min(m, i0 + TILE))
+    return out
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _dot(x, y, acc):
+    """acc + x . y for 1-D contiguous x, y (vectorised thanks to reassociation)."""
+    for k in range(x.shape[0]):
+        acc += x[k] * y[k]
+    return acc
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _tile4x4(a, bt, out, i, j, k0, k1):
+    """out[i:i+4, j:j+4] += a[i:i+4, k0:k1] @ bt[j:j+4, k0:k1].T with 16 scalar
+    accumulators: each loaded a and b value feeds four FMAs, and LLVM keeps the 16
+    sums in vector registers over the contiguous k axis (the dot-product form)."""
+    r0, r1, r2, r3 = a[i, k0:k1], a[i + 1, k0:k1], a[i + 2, k0:k1], a[i + 3, k0:k1]
+    s0, s1, s2, s3 = bt[j, k0:k1], bt[j + 1, k0:k1], bt[j + 2, k0:k1], bt[j + 3, k0:k1]
+    c00, c01, c02, c03 = out[i, j], out[i, j + 1], out[i, j + 2], out[i, j + 3]
+    c10, c11, c12, c13 = out[i + 1, j], out[i + 1, j + 1], out[i + 1, j + 2], out[i + 1, j + 3]
+    c20, c21, c22, c23 = out[i + 2, j], out[i + 2, j + 1], out[i + 2, j + 2], out[i + 2, j + 3]
+    c30, c31, c32, c33 = out[i + 3, j], out[i + 3, j + 1], out[i + 3, j + 2], out[i + 3, j + 3]
+    for k in range(k1 - k0):  # counting from 0 lets LLVM prove k >= 0: no gathers
+        a0, a1, a2, a3 = r0[k], r1[k], r2[k], r3[k]
+        b0, b1, b2, b3 = s0[k], s1[k], s2[k], s3[k]
+        c00 += a0 * b0
+        c01 += a0 * b1
+        c02 += a0 * b2
+        c03 += a0 * b3
+        c10 += a1 * b0
+        c11 += a1 * b1
+        c12 += a1 * b2
+        c13 += a1 * b3
+        c20 += a2 * b0
+        c21 += a2 * b1
+        c22 += a2 * b2
+        c23 += a2 * b3
+        c30 += a3 * b0
+        c31 += a3 * b1
+        c32 += a3 * b2
+        c33 += a3 * b3
+    out[i, j], out[i, j + 1], out[i, j + 2], out[i, j + 3] = c00, c01, c02, c03
+    out[i + 1, j], out[i + 1, j + 1], out[i + 1, j + 2], out[i + 1, j + 3] = c10, c11, c12, c13
+    out[i + 2, j], out[i + 2, j + 1], out[i + 2, j + 2], out[i + 2, j + 3] = c20, c21, c22, c23
+    out[i + 3, j], out[i + 3, j + 1], out[i + 3, j + 2], out[i + 3, j + 3] = c30, c31, c32, c33
+
+
+@njit(cache=True)
+def register_rows(a, bt, out, i0, i1, kc, nc):
+    """out[i0:i1] += a[i0:i1] @ bt.T, in k-panels of ``kc`` and B.T panels of ``nc``
+    rows, by 4x4 register tiles; rows and columns past a multiple of 4 use ``_dot``.
+    a (M, K) and bt (N, K) C-contiguous, out (M, N)."""
+    kdim = a.shape[1]
+    n = bt.shape[0]
+    for k0 in range(0, kdim, kc):
+        k1 = min(kdim, k0 + kc)
+        for j0 in range(0, n, nc):
+            j1 = min(n, j0 + nc)
+            j4 = j0 + (j1 - j0) // 4 * 4
+            for i in range(i0, i1, 4):
+                if i + 4 <= i1:
+                    for j in range(j0, j4, 4):
+                        _tile4x4(a, bt, out, i, j, k0, k1)
+                    rows = range(i, i + 4)
+                    cols = range(j4, j1)  # the 0-3 leftover columns of this panel
+                else:
+                    rows = range(i, i1)  # the 0-3 leftover rows
+                    cols = range(j0, j1)
+                for r in rows:
+                    for j in cols:
+                        out[r, j] = _dot(a[r, k0:k1], bt[j, k0:k1], out[r, j])
+
+
+@njit(cache=True, parallel=True)
+def matmul_register(a, b):
+    """Rung 5, register blocking in the dot-product form: transpose B once so both
+    operands run contiguously along k, then compute C in 4x4 tiles (``_tile4x4``),
+    two loads per four FMAs instead of two loads per one. Threads over row strips."""
+    bt = np.ascontiguousarray(b.T)
+    m, kdim = a.shape
+    n = bt.shape[0]
+    out = np.zeros((m, n), a.dtype)
+    for t in prange((m + ROWS - 1) // ROWS):
+        register_rows(a, bt, out, t * ROWS, min(m, t * ROWS + ROWS), max(kdim, 1), max(n, 1))
+    return out
+
+
+@njit(cache=True, parallel=True)
+def matmul_register_blocked(a, b):
+    """Rung 6, register tiles inside cache panels: rung 5 re-reads all of B.T from
+    L3 for every strip of 4 rows once B.T outgrows L2; cutting k into KC-long panels
+    and B.T into NC-row panels keeps the working set in L1/L2 (what BLAS calls
+    packing-free GEBP blocking). The engine's ``matmul`` runs this rung."""
+    bt = np.ascontiguousarray(b.T)
+    m = a.shape[0]
+    out = np.zeros((m, bt.shape[0]), a.dtype)
+    for t in prange((m + ROWS - 1) // ROWS):
+        register_rows(a, bt, out, t * ROWS, min(m, t * ROWS + ROWS), KC, NC)
+    return out
+
+
+LADDER = {
+    "naive": matmul_naive,
+    "ikj": matmul_ikj,
+    "blocked": matmul_blocked,
+    "parallel": matmul_parallel,
+    "register": matmul_register,
+    "register_blocked": matmul_register_blocked,
+}

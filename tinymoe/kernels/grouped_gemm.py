@@ -153,13 +153,29 @@ def grouped_matmul_tn_reference(dy: np.ndarray, x: np.ndarray,
     return out
 
 
-def segment_sum(dy: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """``out[g] = dy[seg_g].sum(0)`` -> (G, N); empty segments give zeros (bias gradient).
+@njit(cache=True, parallel=True)
+def _segment_sum(dy, offsets, out):
+    for g in prange(out.shape[0]):
+        row = out[g]
+        for i in range(offsets[g], offsets[g + 1]):
+            for j in range(dy.shape[1]):
+                row[j] += dy[i, j]
 
-    Pure NumPy: a cumulative sum read at the offsets, accumulated in float64."""
-    csum = np.zeros((dy.shape[0] + 1, dy.shape[1]), np.float64)
-    np.cumsum(dy, axis=0, out=csum[1:])
-    return np.diff(csum[offsets], axis=0).astype(dy.dtype)
+
+def segment_sum(dy: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``out[g] = dy[seg_g].sum(0)`` for dy (A, N) -> (G, N); empty segments give zeros
+    (the bias gradient). Threads over experts."""
+    op = "segment_sum"
+    if dy.ndim != 2:
+        raise ShapeError(f"{op}: expected dy (A, N), got {fmt(dy.shape)}")
+    _check(op, offsets, dy.shape[0], len(offsets) - 1, dy)
+    out = np.zeros((len(offsets) - 1, dy.shape[1]), dy.dtype)
+    _segment_sum(np.ascontiguousarray(dy), offsets.astype(np.int64), out)
+    return out
+
+
+def segment_sum_reference(dy: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    return np.stack([dy[lo:hi].sum(axis=0) for lo, hi in zip(offsets[:-1], offsets[1:])])
 
 
 # ---------------------------------------------------------------- combine
@@ -203,6 +219,7 @@ REFERENCES = {
     "grouped_matmul": (grouped_matmul, grouped_matmul_reference),
     "grouped_matmul_tn": (grouped_matmul_tn, grouped_matmul_tn_reference),
     "scatter_add_rows": (scatter_add_rows, scatter_add_rows_reference),
+    "segment_sum": (segment_sum, segment_sum_reference),
 }
 
 

@@ -6,6 +6,7 @@ from .containers import ModuleList, Sequential
 from .dropout import Dropout
 from .linear import MLP, Linear
 from .module import Module
+from .moe import MoE
 from .normalization import LayerNorm, RMSNorm
 from .parameter import Parameter
 from .rnn import LSTM
@@ -21,6 +22,7 @@ __all__ = [
     "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "MoE",
     "Module",
     "ModuleList",
     "Parameter",

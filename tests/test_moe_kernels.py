@@ -1,0 +1,93 @@
+"""Grouped-GEMM kernels against their NumPy references and against per-segment np.matmul."""
+
+import numpy as np
+import pytest
+
+import tinymoe as tm
+from tinymoe.errors import DTypeError, ShapeError
+from tinymoe.kernels import grouped_gemm as gg
+
+
+def _segments(rng, counts):
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+
+# empty experts, a 1-row expert, a segment longer than one 32-row strip, leftovers of 4
+COUNTS = [0, 5, 37, 1, 0, 70, 3, 2]
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_grouped_matmul_matches_per_segment_matmul(rng, dtype):
+    offsets = _segments(rng, COUNTS)
+    x = rng.standard_normal((offsets[-1], 13)).astype(dtype)
+    w = rng.standard_normal((len(COUNTS), 9, 13)).astype(dtype)
+    out = gg.grouped_matmul(x, w, offsets)
+    assert out.dtype == dtype and out.shape == (offsets[-1], 9)
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    for g in range(len(COUNTS)):
+        lo, hi = offsets[g], offsets[g + 1]
+        np.testing.assert_allclose(out[lo:hi], x[lo:hi] @ w[g].T, rtol=tol, atol=tol)
+    np.testing.assert_allclose(out, gg.grouped_matmul_reference(x, w, offsets), rtol=tol,
+                               atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_grouped_matmul_tn_is_the_weight_gradient(rng, dtype):
+    offsets = _segments(rng, COUNTS)
+    dy = rng.standard_normal((offsets[-1], 33)).astype(dtype)
+    x = rng.standard_normal((offsets[-1], 6)).astype(dtype)
+    out = gg.grouped_matmul_tn(dy, x, offsets)
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    for g in range(len(COUNTS)):
+        lo, hi = offsets[g], offsets[g + 1]
+        np.testing.assert_allclose(out[g], dy[lo:hi].T @ x[lo:hi], rtol=tol, atol=tol)
+    np.testing.assert_allclose(out, gg.grouped_matmul_tn_reference(dy, x, offsets), rtol=tol,
+                               atol=tol)
+
+
+def test_segment_sum_and_empty_segments(rng):
+    offsets = _segments(rng, COUNTS)
+    dy = rng.standard_normal((offsets[-1], 4))
+    out = gg.segment_sum(dy, offsets)
+    for g in range(len(COUNTS)):
+        np.testing.assert_allclose(out[g], dy[offsets[g]:offsets[g + 1]].sum(0), atol=1e-12)
+    assert np.all(out[[0, 4]] == 0)
+    np.testing.assert_allclose(out, gg.segment_sum_reference(dy, offsets), atol=1e-12)
+
+
+@pytest.mark.nojit
+def test_scatter_add_rows_repeated_indices_add_up(rng):
+    index = np.array([3, 0, 3, 3, 1])
+    values = rng.standard_normal((5, 4))
+    weights = rng.standard_normal(5)
+    out = gg.scatter_add_rows(values, weights, index, 5)
+    expected = np.zeros((5, 4))
+    for a, t in enumerate(index):
+        expected[t] += weights[a] * values[a]
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+    np.testing.assert_allclose(out, gg.scatter_add_rows_reference(values, weights, index, 5),
+                               atol=1e-12)
+    assert np.all(out[[2, 4]] == 0)
+
+
+def test_numpy_backend_uses_the_references():
+    with tm.backend("numpy"):
+        assert gg.implementation("grouped_matmul") is gg.grouped_matmul_reference
+    assert gg.implementation("grouped_matmul") is gg.grouped_matmul
+
+
+def test_bad_input_names_the_op_and_shapes(rng):
+    x = rng.standard_normal((6, 4))
+    w = rng.standard_normal((2, 3, 5))
+    with pytest.raises(ShapeError, match=r"grouped_matmul.*\(6, 4\).*\(2, 3, 5\)"):
+        gg.grouped_matmul(x, w, np.array([0, 3, 6]))
+    w = rng.standard_normal((2, 3, 4))
+    with pytest.raises(ShapeError, match="offsets"):
+        gg.grouped_matmul(x, w, np.array([0, 3, 5]))  # does not end at 6 rows
+    with pytest.raises(ShapeError, match="offsets"):
+        gg.grouped_matmul(x, w, np.array([0, 4, 3, 6]))  # wrong length and decreasing
+    with pytest.raises(DTypeError, match="float32 or all float64"):
+        gg.grouped_matmul(x.astype(np.float32), w, np.array([0, 3, 6]))
+    with pytest.raises(IndexError, match=r"scatter_add_rows.*\[0, 2\)"):
+        gg.scatter_add_rows(x, np.ones(6), np.arange(6), 2)

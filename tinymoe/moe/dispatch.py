@@ -1,0 +1,89 @@
+"""Dispatch and combine: run each routed (token, expert, gate) assignment and add
+``gate * expert(x[token])`` back into the token's output row.
+
+Assignments come flat: ``token`` (A,) and ``expert`` (A,) integer arrays and ``gate``
+(A,) a Tensor (or None for weight 1, as for shared experts). Two paths compute
+
+    y[t] = sum over assignments a with token[a] == t of gate[a] * expert[a](x[t])
+
+- ``dispatch_reference``: a readable loop over experts with ordinary ops (index rows,
+  run the expert, ``index_add`` back): the test oracle.
+- ``dispatch_fast``: sort assignments by expert (stable argsort + bincount give each
+  expert a contiguous segment), gather the rows once, run all experts in one
+  grouped-GEMM call per layer (``experts.grouped``), and scatter-add the gate-weighted
+  rows back. Gather and combine are ``Function``s whose backward is the opposite move.
+"""
+
+import numpy as np
+
+from tinymoe.autograd import Function
+from tinymoe.kernels import grouped_gemm as gg
+from tinymoe.tensor import Tensor, zeros
+
+
+def sort_by_expert(expert: np.ndarray, n_experts: int):
+    """``order`` (A,) putting assignments in expert order (stable: ties keep their order)
+    and ``offsets`` (E + 1,): expert ``e`` owns sorted positions offsets[e]:offsets[e+1]."""
+    order = np.argsort(expert, kind="stable")
+    offsets = np.zeros(n_experts + 1, dtype=np.int64)
+    np.cumsum(np.bincount(expert, minlength=n_experts), out=offsets[1:])
+    return order, offsets
+
+
+class GatherRows(Function):
+    """``x[index]`` for x (T, D), index (A,) -> (A, D); backward scatter-adds rows."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index, ctx.rows = index, x.shape[0]
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        ones = np.ones(len(ctx.index), grad.dtype)
+        return gg.implementation("scatter_add_rows")(grad, ones, ctx.index, ctx.rows), None
+
+
+class Combine(Function):
+    """``y[index[a]] += gate[a] * values[a]`` -> y (n_rows, D): values (A, D), gate (A,)."""
+
+    @staticmethod
+    def forward(ctx, values, gate, index, n_rows):
+        ctx.save_for_backward(values, gate)
+        ctx.index = index
+        return gg.implementation("scatter_add_rows")(values, gate, index, n_rows)
+
+    @staticmethod
+    def backward(ctx, grad):
+        values, gate = ctx.saved_tensors
+        need_values, need_gate = ctx.needs_input_grad[:2]
+        rows = grad[ctx.index]  # (A, D)
+        grad_values = rows * gate[:, None] if need_values else None
+        grad_gate = np.einsum("ad,ad->a", rows, values) if need_gate else None
+        return grad_values, grad_gate, None, None
+
+
+def dispatch_fast(x: Tensor, token, expert, gate, experts) -> Tensor:
+    """Sorted, grouped dispatch: x (T, D) -> y (T, D) (see the module docstring)."""
+    order, offsets = sort_by_expert(expert, experts.n_experts)
+    token_sorted = token[order]
+    hidden = experts.grouped(GatherRows.apply(x, token_sorted), offsets)  # (A, D)
+    weight = np.ones(len(order), x.dtype) if gate is None else gate[order]
+    return Combine.apply(hidden, weight, token_sorted, x.shape[0])
+
+
+def dispatch_reference(x: Tensor, token, expert, gate, experts) -> Tensor:
+    """One expert at a time with plain ops: x (T, D) -> y (T, D)."""
+    y = zeros(*x.shape, dtype=x.dtype)
+    for e in range(experts.n_experts):
+        mine = np.flatnonzero(expert == e)
+        if mine.size == 0:
+            continue
+        out = experts.one(x[token[mine]], e)
+        if gate is not None:
+            out = out * gate[mine].reshape(-1, 1)
+        y = y.index_add(0, token[mine], out)
+    return y
+
+
+DISPATCH = {"fast": dispatch_fast, "reference": dispatch_reference}

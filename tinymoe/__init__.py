@@ -4,7 +4,7 @@
 ``tinymoe.optim``, ``tinymoe.data`` and ``tinymoe.moe`` build on them.
 """
 
-from . import data, metrics, nn, optim  # noqa: E402  (subpackages need the names above)
+from . import data, metrics, nn, optim, train  # noqa: E402  (they need the names above)
 from .autograd import Function, is_grad_enabled, no_grad
 from .backend import backend, get_backend, set_backend
 from .errors import DTypeError, ShapeError
@@ -43,11 +43,21 @@ from .tensor import (
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    """``tm.viz`` and ``tm.moe`` load on first use (matplotlib is slow to import)."""
+    if name in ("viz", "moe"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
     "arange", "backend", "bool_", "cat", "CheckpointError", "chunk", "data", "DTypeError",
     "float32", "float64", "full", "Function", "gather", "get_backend", "gradcheck", "index_add",
     "int32", "int64", "is_grad_enabled", "load", "manual_seed", "maximum", "metrics", "minimum",
     "nn", "no_grad", "one_hot", "ones", "ones_like", "optim", "pad", "rand", "randn", "save",
-    "scatter_add", "set_backend", "ShapeError", "split", "stack", "Tensor", "tensor", "where",
+    "scatter_add", "set_backend", "ShapeError", "split", "stack", "train", "Tensor", "tensor",
+    "where",
     "zeros", "zeros_like",
 ]

@@ -22,8 +22,9 @@ def std_in_title(ax) -> float:
 def test_plot_history_axes_and_lines():
     history = History(train_loss=[1.0, 0.6, 0.4], val_loss=[1.1, 0.8, 0.7],
                       metrics={"accuracy": [0.5, 0.7, 0.8], "val_accuracy": [0.4, 0.6, 0.7]})
+    open_before = plt.get_fignums()
     fig = viz.plot_history(history)
-    assert isinstance(fig, Figure) and plt.get_fignums() == []  # pyplot keeps nothing
+    assert isinstance(fig, Figure) and plt.get_fignums() == open_before  # pyplot keeps nothing
     loss_ax, acc_ax = fig.axes
     assert [line.get_ydata().tolist() for line in loss_ax.lines] == [history.train_loss,
                                                                      history.val_loss]

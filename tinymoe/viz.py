@@ -14,7 +14,7 @@ from tinymoe.tensor import Tensor
 HISTOGRAM_KINDS = ("activations", "weights", "gradients")
 
 
-def _new_figure(**kwargs) -> Figure:
+def new_figure(**kwargs) -> Figure:
     """A Figure made by pyplot (so a notebook's inline backend knows how to display it) but
     closed there at once: pyplot does not keep it, nor show it a second time."""
     fig = plt.figure(layout="constrained", **kwargs)
@@ -28,7 +28,7 @@ def plot_history(history) -> Figure:
     names = dict.fromkeys(n.removeprefix("val_") for n in history.metrics)
     panels = [("loss", history.train_loss, history.val_loss)] + [
         (n, history.metrics.get(n, []), history.metrics.get(f"val_{n}", [])) for n in names]
-    fig = _new_figure(figsize=(4.5 * len(panels), 3.5))
+    fig = new_figure(figsize=(4.5 * len(panels), 3.5))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (title, train, val) in zip(axes, panels):
         for label, values in (("train", train), ("validation", val)):
@@ -78,7 +78,7 @@ def plot_decision_boundary(model_or_fn, X, y, resolution: int = 200, threshold: 
     gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     labels = _predict_labels(model_or_fn, np.column_stack([gx.ravel(), gy.ravel()]), threshold)
     classes = int(max(labels.max(), y.max())) + 1
-    fig = _new_figure(figsize=(5, 4.5))
+    fig = new_figure(figsize=(5, 4.5))
     ax = fig.subplots()
     ax.imshow(labels.reshape(gx.shape), origin="lower", extent=(x0, x1, y0, y1), aspect="auto",
               cmap="tab10", vmin=0, vmax=9, alpha=0.3, interpolation="nearest")
@@ -100,7 +100,7 @@ def plot_confusion_matrix(cm, class_names=None, normalize: bool = False) -> Figu
         raise ValueError(f"plot_confusion_matrix: {len(names)} class_names for a "
                          f"{cm.shape} matrix")
     values = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
-    fig = _new_figure(figsize=(1.0 + 0.6 * len(cm), 0.6 + 0.6 * len(cm)))
+    fig = new_figure(figsize=(1.0 + 0.6 * len(cm), 0.6 + 0.6 * len(cm)))
     ax = fig.subplots()
     image = ax.imshow(values, cmap="Blues")
     fig.colorbar(image, ax=ax)
@@ -149,7 +149,7 @@ def plot_layer_histograms(model, x=None, kind: str = "activations", bins: int = 
         raise ValueError(f"plot_layer_histograms: the model has no layers to show ({kind})")
     cols = min(4, len(layers))
     rows = math.ceil(len(layers) / cols)
-    fig = _new_figure(figsize=(3.2 * cols, 2.6 * rows))
+    fig = new_figure(figsize=(3.2 * cols, 2.6 * rows))
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, (title, values) in zip(axes, layers):
         values = np.asarray(values, dtype=np.float64).ravel()
@@ -212,7 +212,7 @@ def draw_graph(tensor: Tensor, names: dict | None = None) -> Figure:
     pos = {key: (d, i - (len(col) - 1) / 2) for d, col in columns.items()
            for i, key in enumerate(col)}
     tall = max(len(col) for col in columns.values())
-    fig = _new_figure(figsize=(2.2 * (len(columns) + 0.5), 1.2 * tall + 1))
+    fig = new_figure(figsize=(2.2 * (len(columns) + 0.5), 1.2 * tall + 1))
     ax = fig.subplots()
     for a, b, op in edges:
         (xa, ya), (xb, yb) = pos[a], pos[b]

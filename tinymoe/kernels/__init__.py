@@ -1,8 +1,9 @@
 """Numba kernels, each beside its NumPy reference. Importing compiles nothing: every
 kernel is compiled on its first call (and cached on disk, ``cache=True``).
 
-- ``matmul_ladder``: six matmul rungs (``LADDER``) and ``matmul_reference``
+- ``matmul_ladder``: seven matmul rungs (``LADDER``) and ``matmul_reference``
 - ``gemm``: ``matmul``, the engine's ``np.matmul`` on the fastest rung
+- ``tiles``: ``zeros_tile``, a register-resident accumulator tile for rung 7
 - ``adam``: fused in-place Adam/AdamW step
 - ``cross_entropy``: fused softmax-cross-entropy forward + backward
 
@@ -17,9 +18,31 @@ threads at once; set ``NUMBA_THREADING_LAYER=omp`` (or tbb) if you need that.
 import os
 
 import numba
+from llvmlite import binding as _llvm
 
 if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "workqueue"
+
+
+def _prefer_512_bit_vectors() -> None:
+    """Let LLVM use 512-bit vectors on AVX-512 CPUs (rung 7 is twice as fast with them).
+
+    LLVM's tuning for Intel AVX-512 server chips includes ``prefer-256-bit``, so Numba's
+    vectorised loops stop at 256-bit ymm registers; appending ``-prefer-256-bit`` to the
+    host's features lifts that. Process-wide (all Numba code compiled afterwards) and
+    only effective before the first ``@njit`` decoration, hence here, at import. Skipped
+    without AVX-512, when NUMBA_CPU_NAME or NUMBA_CPU_FEATURES is set, or with
+    TINYMOE_AVX512=0. Numba's on-disk cache is keyed by these features."""
+    if os.environ.get("TINYMOE_AVX512", "1") == "0" or numba.config.CPU_NAME is not None:
+        return
+    if numba.config.CPU_FEATURES is not None:
+        return
+    features = _llvm.get_host_cpu_features().flatten()
+    if "+avx512f" in features.split(","):
+        numba.config.CPU_FEATURES = features + ",-prefer-256-bit"
+
+
+_prefer_512_bit_vectors()
 
 from tinymoe.kernels.adam import adam_step  # noqa: E402
 from tinymoe.kernels.cross_entropy import softmax_cross_entropy  # noqa: E402

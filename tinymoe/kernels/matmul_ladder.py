@@ -1,4 +1,4 @@
-"""The matmul ladder: six Numba kernels for ``C = A @ B``, each adding one idea.
+"""The matmul ladder: seven Numba kernels for ``C = A @ B``, each adding one idea.
 
 Every rung takes 2-D float arrays ``a`` (M, K) and ``b`` (K, N) and returns a new
 (M, N) array of ``a.dtype``. ``matmul_reference`` is the plain NumPy definition they
@@ -8,6 +8,8 @@ are all tested against. Climb in order; ``python -m tinymoe.bench matmul`` times
 import numpy as np
 from numba import njit, prange
 
+from tinymoe.kernels.tiles import MR, NR, zeros_tile
+
 # Reassociation lets LLVM split a sum over k into vector lanes; contraction fuses a*b+c
 # into one FMA. Neither assumes away NaN or inf, unlike fastmath=True.
 FASTMATH = {"reassoc", "contract"}
@@ -15,6 +17,9 @@ TILE = 64  # cache tile edge for rungs 3-4: three 64x64 float64 tiles fit in L2
 ROWS = 32  # rows per parallel task in rungs 5-6 (a multiple of the 4-row register block)
 KC = 512  # k-panel length of rung 6: a 4 x KC strip of A stays in L1
 NC = 128  # rows of B.T per panel in rung 6: NC x KC of B.T stays in L2
+PANEL_BYTES = 32 * 1024  # rung 7: a k-panel of packed B (kc x NR) stays in L1
+GROUP = 8  # rung 7: row panels (of MR rows) per parallel task, about 48 rows
+TASKS_MULTIPLE = 4  # rung 7: task count rounded up to this, so 1, 2 or 4 threads share evenly
 
 
 def matmul_reference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -192,6 +197,91 @@ def matmul_register_blocked(a, b):
     return out
 
 
+@njit(cache=True, fastmath=FASTMATH)
+def _micro(ap, bp, out, i, j):
+    """out[i:i+MR, j:j+NR] += ap.T @ bp, clipped to out; ap (kc, MR), bp (kc, NR)
+    C-contiguous. The outer-product form: per k, NR values of B (whole vectors) times
+    MR broadcast values of A, into an MR x NR tile held in registers (``zeros_tile``)
+    for the whole k loop, so no horizontal sums. The six rows spell out MR = 6."""
+    acc = zeros_tile(ap.dtype)
+    c0, c1, c2, c3, c4, c5 = acc[0], acc[1], acc[2], acc[3], acc[4], acc[5]
+    for k in range(ap.shape[0]):
+        a0, a1, a2, a3, a4, a5 = ap[k, 0], ap[k, 1], ap[k, 2], ap[k, 3], ap[k, 4], ap[k, 5]
+        for jj in range(NR):
+            bkj = bp[k, jj]
+            c0[jj] += a0 * bkj
+            c1[jj] += a1 * bkj
+            c2[jj] += a2 * bkj
+            c3[jj] += a3 * bkj
+            c4[jj] += a4 * bkj
+            c5[jj] += a5 * bkj
+    for r in range(min(MR, out.shape[0] - i)):
+        for jj in range(min(NR, out.shape[1] - j)):
+            out[i + r, j + jj] += acc[r, jj]
+
+
+@njit(cache=True)
+def pack_b_panel(bt, j0, dst):
+    """dst (K, NR) = bt[j0:j0+NR, :].T, zero past the last row of bt (N, K, any strides)."""
+    width = min(NR, bt.shape[0] - j0)
+    for k in range(bt.shape[1]):  # k outer: reads B = bt.T row by row, NR at a time
+        for jj in range(width):
+            dst[k, jj] = bt[j0 + jj, k]
+
+
+@njit(cache=True)
+def packed_rows(a, bp, out, p0, p1):
+    """out[p0*MR : p1*MR] += a[same rows] @ B for row panels [p0, p1), by ``_micro``.
+
+    a (M, K) any strides; bp (ceil(N/NR), K, NR) the packed B (``pack_b_panel``);
+    out (M, N). The k axis runs in panels of kc (PANEL_BYTES of B per panel, L1); per
+    panel the rows of A are packed k-major, (p1-p0) x kc x MR (L2), zero-padded."""
+    m, kdim = a.shape
+    kc = max(1, PANEL_BYTES // (NR * a.itemsize))
+    ap = np.empty((p1 - p0, kc, MR), a.dtype)
+    for k0 in range(0, kdim, kc):
+        k1 = min(kdim, k0 + kc)
+        ap[:] = 0
+        for p in range(p0, p1):
+            for r in range(min(MR, m - p * MR)):
+                for k in range(k0, k1):
+                    ap[p - p0, k - k0, r] = a[p * MR + r, k]
+        for jp in range(bp.shape[0]):
+            for p in range(p0, p1):
+                _micro(ap[p - p0, : k1 - k0], bp[jp, k0:k1], out, p * MR, jp * NR)
+
+
+@njit(cache=True)
+def row_groups(m):
+    """Split the ceil(m / MR) row panels of C into tasks of at most about GROUP panels,
+    their count a multiple of TASKS_MULTIPLE when there are enough: (tasks, panels).
+    Task t owns panels [t * panels // tasks, (t + 1) * panels // tasks)."""
+    panels = (m + MR - 1) // MR
+    tasks = (panels + GROUP - 1) // GROUP
+    tasks = (tasks + TASKS_MULTIPLE - 1) // TASKS_MULTIPLE * TASKS_MULTIPLE
+    return max(1, min(panels, tasks)), panels
+
+
+@njit(cache=True, parallel=True)
+def matmul_packed(a, b):
+    """Rung 7, packing + an outer-product micro-kernel (GotoBLAS's design): copy B
+    once into NR-wide column panels and A into MR-row panels, both laid out in the
+    order the micro-kernel reads them, then update MR x NR tiles of C held in vector
+    registers (``_micro``). Per k step: NR/16 vector loads of B + MR broadcasts of A
+    feed MR*NR/16 vector FMAs, and no horizontal sums, so with 512-bit vectors this
+    rung can pass the 256-bit FMA peak that caps rungs 5-6 (docs/benchmarks.md)."""
+    m, kdim = a.shape
+    n = b.shape[1]
+    bp = np.zeros(((n + NR - 1) // NR, kdim, NR), a.dtype)
+    for jp in range(bp.shape[0]):  # serial: a second parallel region costs more here
+        pack_b_panel(b.T, jp * NR, bp[jp])
+    out = np.zeros((m, n), a.dtype)
+    tasks, panels = row_groups(m)
+    for t in prange(tasks):
+        packed_rows(a, bp, out, t * panels // tasks, (t + 1) * panels // tasks)
+    return out
+
+
 LADDER = {
     "naive": matmul_naive,
     "ikj": matmul_ikj,
@@ -199,4 +289,5 @@ LADDER = {
     "parallel": matmul_parallel,
     "register": matmul_register,
     "register_blocked": matmul_register_blocked,
+    "packed": matmul_packed,
 }

@@ -15,9 +15,11 @@ from tinymoe.tensor import tensor
 
 
 def _figure(figsize):
-    import matplotlib.pyplot as plt
+    """A Figure with one Axes, closed in pyplot at once (see ``tinymoe.viz.new_figure``)."""
+    from tinymoe.viz import new_figure
 
-    return plt.subplots(figsize=figsize)
+    fig = new_figure(figsize=figsize)
+    return fig, fig.subplots()
 
 
 def plot_expert_load(history, ax_title: str = "expert load over training"):
@@ -31,7 +33,6 @@ def plot_expert_load(history, ax_title: str = "expert load over training"):
     ax.stackplot(steps, loads.T, labels=[f"expert {i}" for i in range(loads.shape[1])])
     ax.set(xlabel="step", ylabel="fraction of routed tokens", ylim=(0, 1), title=ax_title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
-    fig.tight_layout()
     return fig
 
 
@@ -46,7 +47,6 @@ def plot_routing_heatmap(gates, max_tokens: int = 64, title: str = "routing: tok
     ax.set(xlabel="expert", ylabel="token", title=title)
     ax.set_xticks(range(gates.shape[1]))
     fig.colorbar(image, ax=ax, label="gate")
-    fig.tight_layout()
     return fig
 
 
@@ -72,5 +72,4 @@ def plot_expert_regions(moe, xlim=(-3, 3), ylim=(-3, 3), resolution: int = 150, 
         ax.scatter(points[:, 0], points[:, 1], s=4, color="black")
     fig.colorbar(image, ax=ax, ticks=range(moe.n_experts), label="top expert")
     ax.set(xlabel="x0", ylabel="x1", title=title)
-    fig.tight_layout()
     return fig

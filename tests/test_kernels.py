@@ -4,14 +4,18 @@ import importlib
 import os
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
+from llvmlite import binding as llvm
+from numba import njit
 
 from tinymoe import kernels
 from tinymoe.errors import ShapeError
 from tinymoe.kernels import LADDER, matmul, matmul_reference
 from tinymoe.kernels import gemm as gemm_module
+from tinymoe.kernels.tiles import MR, NR, zeros_tile
 
 backend_module = importlib.import_module("tinymoe.backend")
 NUMPY_ADAM = backend_module.adam_step  # runs the NumPy path under tm.backend("numpy")
@@ -62,7 +66,8 @@ def test_rung_tiny(rng, rung, dtype):
 @pytest.mark.parametrize("transposed", [False, True], ids=["contiguous", "transposed"])
 def test_rung_against_reference(rng, rung, dtype, transposed):
     shapes = [(1, 1, 1), (7, 7, 7), (33, 33, 33), (127, 127, 127),  # odd squares
-              (5, 130, 3), (130, 3, 67), (1, 70, 90), (90, 70, 1), (66, 1, 9)]  # skinny
+              (5, 130, 3), (130, 3, 67), (1, 70, 90), (90, 70, 1), (66, 1, 9),  # skinny
+              (13, 300, 70)]  # K past rung 7's float32 k-panel (256)
     for m, k, n in shapes:
         a, b = _pair(rng, m, k, n, dtype, transposed)
         got = LADDER[rung](a, b)
@@ -79,6 +84,74 @@ def test_rung_propagates_nan_and_inf(rung):
     got = LADDER[rung](a, np.ones((9, 9)))
     assert np.isnan(got[2]).all() and np.isposinf(got[5]).all()
     assert np.isfinite(np.delete(got, [2, 5], axis=0)).all()
+
+
+@njit
+def _fresh_tiles(fill):
+    """Take a zeros_tile three times in a loop, dirtying it each time; count the
+    nonzero entries found in the fresh tiles (must be 0)."""
+    dirty = 0
+    for rep in range(3):
+        tile = zeros_tile(fill.dtype)
+        for r in range(MR):
+            for c in range(NR):
+                dirty += tile[r, c] != 0
+                tile[r, c] = fill[rep]
+    return dirty, tile.shape[0], tile.shape[1]
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_zeros_tile_is_fresh_and_zero_each_time(dtype):
+    assert _fresh_tiles(np.array([1.0, -2.0, np.nan], dtype)) == (0, MR, NR)
+    assert zeros_tile(dtype).dtype == dtype
+
+
+def _micro_kernel_asm(env_extra: dict) -> str:
+    """Vector registers in rung 7's compiled micro-kernel (float32) in a fresh process."""
+    code = """
+import re, numpy as np, tinymoe
+from tinymoe.kernels import matmul_ladder as ml
+ml.matmul_packed(np.ones((8, 8), np.float32), np.ones((8, 8), np.float32))
+asm = ml._micro.inspect_asm(ml._micro.signatures[0])
+print(len(re.findall(r"vfmadd\\w+[^\\n]*zmm", asm)), len(re.findall(r"vfmadd\\w+[^\\n]*ymm", asm)))
+"""
+    with tempfile.TemporaryDirectory() as cache:  # inspect_asm needs a real compile
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache, **env_extra}
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, env=env)
+    return out.stdout.split()
+
+
+HOST_AVX512 = "+avx512f" in llvm.get_host_cpu_features().flatten().split(",")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(JIT_OFF or not HOST_AVX512, reason="needs the JIT and an AVX-512 CPU")
+def test_avx512_hosts_get_512_bit_fma_unless_opted_out():
+    zmm, ymm = map(int, _micro_kernel_asm({}))
+    assert zmm == 12 and ymm == 0  # 6 rows x 2 vectors of 16 float32
+    zmm, ymm = map(int, _micro_kernel_asm({"TINYMOE_AVX512": "0"}))
+    assert zmm == 0 and ymm > 0
+
+
+# ---------------------------------------------------------------- activations
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1,), (7, 33), (3, 5, 4)])
+def test_fused_gelu_matches_its_numpy_reference(dtype, shape, rng):
+    from tinymoe.kernels import activations
+
+    x = (rng.standard_normal(shape) * 3).astype(dtype)
+    grad = rng.standard_normal(shape).astype(dtype)
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    out = activations.gelu(x)
+    assert out.dtype == dtype and out.shape == shape
+    np.testing.assert_allclose(out, activations.gelu_reference(x), rtol=tol, atol=tol)
+    np.testing.assert_allclose(activations.gelu_backward(x, grad),
+                               activations.gelu_backward_reference(x, grad), rtol=tol, atol=tol)
 
 
 # ---------------------------------------------------------------- engine matmul
@@ -139,7 +212,8 @@ def test_backward_forms_copy_only_when_needed(rng, dtype, monkeypatch):
     a_stack, bt_stack = calls[-1][:2]
     assert np.shares_memory(a_stack, x) and np.shares_memory(bt_stack, w)
     _close(matmul(x.T, g), x.T, g)  # the weight gradient
-    _close(matmul(g, w), g, w)  # the input gradient
+    _close(matmul(g, w), g, w)  # the input gradient: B is packed in place, no copy
+    assert np.shares_memory(calls[-1][1], w)
     xs, gs = x[None].swapaxes(-1, -2), g[None]  # batched transposed view
     _close(matmul(xs, gs), xs, gs)
     _close(matmul(x[::2, ::3], w[::2].T[::3]), x[::2, ::3], w[::2].T[::3])  # strided views

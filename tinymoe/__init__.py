@@ -4,13 +4,13 @@
 ``tinymoe.optim``, ``tinymoe.data`` and ``tinymoe.moe`` build on them.
 """
 
-from . import data, metrics, nn, optim, train  # noqa: E402  (they need the names above)
+from . import data, metrics, nn, optim, train
 from .autograd import Function, is_grad_enabled, no_grad
 from .backend import backend, get_backend, set_backend
 from .errors import DTypeError, ShapeError
 from .gradcheck import gradcheck
 from .rng import manual_seed
-from .serialization import CheckpointError, load, save  # noqa: E402
+from .serialization import CheckpointError, load, save
 from .tensor import (
     Tensor,
     arange,

@@ -50,6 +50,23 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(a, b)
 
 
+def gelu(x: np.ndarray) -> np.ndarray:
+    """Exact GELU ``x * Phi(x)``: one fused pass, or the NumPy form (which borrows the
+    ``erf`` kernel: NumPy has none)."""
+    from tinymoe.kernels import activations
+
+    return activations.gelu(x) if _active == "numba" else activations.gelu_reference(x)
+
+
+def gelu_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """``grad * GELU'(x)``, fused or in NumPy."""
+    from tinymoe.kernels import activations
+
+    if _active == "numba":
+        return activations.gelu_backward(x, grad)
+    return activations.gelu_backward_reference(x, grad)
+
+
 def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray):
     """Fused softmax + cross-entropy on ``logits`` (N, C), int ``targets`` (N,).
 

@@ -6,6 +6,7 @@ kernel is compiled on its first call (and cached on disk, ``cache=True``).
 - ``tiles``: ``zeros_tile``, a register-resident accumulator tile for rung 7
 - ``adam``: fused in-place Adam/AdamW step
 - ``cross_entropy``: fused softmax-cross-entropy forward + backward
+- ``activations``: ``erf`` and fused exact-GELU forward / backward
 
 Threads: the parallel kernels use ``numba.get_num_threads()`` threads (change with
 ``numba.set_num_threads``). Unless ``NUMBA_THREADING_LAYER`` is set, this package picks

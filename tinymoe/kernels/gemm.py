@@ -2,8 +2,9 @@
 
 ``matmul(a, b)`` accepts 1-D, 2-D and N-D (broadcast batch dims) arrays. float32 and
 float64 operands of one dtype run in ``gemm_batched`` (rung 7's packed kernel); other
-dtypes, mixed dtypes and products below ``SMALL`` multiply-adds go to ``np.matmul`` (for tiny products the
-Python front-end and thread launch cost more than the arithmetic; see docs/benchmarks.md).
+dtypes, mixed dtypes and products below ``SMALL`` multiply-adds go to ``np.matmul`` (for
+tiny products the Python front-end and thread launch cost more than the arithmetic; see
+docs/benchmarks.md).
 """
 
 import numpy as np

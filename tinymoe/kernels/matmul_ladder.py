@@ -188,7 +188,8 @@ def matmul_register_blocked(a, b):
     """Rung 6, register tiles inside cache panels: rung 5 re-reads all of B.T from
     L3 for every strip of 4 rows once B.T outgrows L2; cutting k into KC-long panels
     and B.T into NC-row panels keeps the working set in L1/L2 (what BLAS calls
-    packing-free GEBP blocking). The engine's ``matmul`` runs this rung."""
+    packing-free GEBP blocking). Capped by the 256-bit FMA peak, even with 512-bit
+    vectors on (its 16 horizontal sums per tile; docs/benchmarks.md): see rung 7."""
     bt = np.ascontiguousarray(b.T)
     m = a.shape[0]
     out = np.zeros((m, bt.shape[0]), a.dtype)

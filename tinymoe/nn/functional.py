@@ -9,11 +9,12 @@ import numpy as np
 
 from .. import functions as fn
 from ..autograd import Function
+from ..backend import gelu as backend_gelu
+from ..backend import gelu_backward as backend_gelu_backward
 from ..backend import matmul as backend_matmul
 from ..backend import softmax_cross_entropy
 from ..errors import DTypeError, ShapeError, check_float, check_integer, check_same_shape, fmt
 from ..rng import generator
-from ..special import erf
 from ..tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -51,7 +52,7 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 class _Gelu(Function):
-    """GELU: ``x * Phi(x)`` (exact, with erf) or its tanh approximation."""
+    """GELU: ``x * Phi(x)`` (exact, with erf; a fused kernel) or its tanh approximation."""
 
     @staticmethod
     def forward(ctx, x, approximate):
@@ -60,19 +61,16 @@ class _Gelu(Function):
         if approximate == "tanh":
             inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)
             return 0.5 * x * (1 + np.tanh(inner))
-        return 0.5 * x * (1 + erf(x / math.sqrt(2)))
+        return backend_gelu(x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        if ctx.approximate == "tanh":
-            k = math.sqrt(2 / math.pi)
-            t = np.tanh(k * (x + 0.044715 * x**3))
-            slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
-        else:
-            cdf = 0.5 * (1 + erf(x / math.sqrt(2)))
-            pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
-            slope = cdf + x * pdf
+        if ctx.approximate != "tanh":
+            return backend_gelu_backward(x, grad), None
+        k = math.sqrt(2 / math.pi)
+        t = np.tanh(k * (x + 0.044715 * x**3))
+        slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
         return grad * slope, None
 
 

@@ -3,15 +3,26 @@
 1. One training step (forward, loss = mean(y^2) + aux, backward, Adam step) of a top-2
    MoE (d_model 256, d_hidden 512, 8 GELU experts, 4096 tokens, Switch aux loss) in
    tinymoe and in a PyTorch MoE written the usual way (ModuleList of experts, a loop
-   over experts with index_add_), both starting from the same weights.
+   over experts with index_add_), both starting from the same weights, each timed in
+   its own fresh process (as is each side of 2).
 2. ``grouped_matmul`` (all experts' segments in one Numba call) against a Python loop
    of ``np.matmul`` per expert, at the layer's size and at a fine-grained size.
 Prints milliseconds and the ratios (tinymoe / PyTorch: lower is better, target <= 1.0;
 kernel speed-up: higher is better, target >= 1.0)."""
 
-import time
+from functools import partial
 
 import numpy as np
+
+from tinymoe.bench.common import (
+    add_rounds_argument,
+    alternate,
+    has_torch,
+    pooled_median,
+    process_note,
+    round_spread,
+    time_calls,
+)
 
 
 def add_arguments(parser) -> None:
@@ -20,39 +31,30 @@ def add_arguments(parser) -> None:
     parser.add_argument("--d-hidden", type=int, default=512)
     parser.add_argument("--experts", type=int, default=8)
     parser.add_argument("--top-k", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=10, help="timed steps per library")
+    parser.add_argument("--repeats", type=int, default=10, help="timed steps per round")
+    add_rounds_argument(parser)
 
 
-def _median_ms(step, repeats: int) -> float:
-    step()  # warm-up: compiles kernels, allocates optimiser state
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)) * 1e3
-
-
-def _torch_moe(torch, layer):
-    """The usual PyTorch MoE, weights copied from the tinymoe ``layer``."""
+def _torch_moe(torch, config: dict, state: dict):
+    """The usual PyTorch MoE with the weights of a tinymoe ``MoE`` (``config``: its
+    d_model, n_experts, top_k, aux_loss_coef; ``state``: its state dict)."""
     nn, F = torch.nn, torch.nn.functional
-    bank = layer.experts
-    n_experts, k = layer.n_experts, layer.top_k
+    n_experts, k = config["n_experts"], config["top_k"]
+    w1, b1, w2, b2 = (state[f"experts.{name}"] for name in ("w1", "b1", "w2", "b2"))
 
     class TorchMoE(nn.Module):
         def __init__(self):
             super().__init__()
-            self.gate = nn.Linear(layer.d_model, n_experts, bias=False)
+            self.gate = nn.Linear(config["d_model"], n_experts, bias=False)
             self.experts = nn.ModuleList(
-                nn.Sequential(nn.Linear(*bank.w1.shape[:0:-1]), nn.GELU(),
-                              nn.Linear(*bank.w2.shape[:0:-1]))
+                nn.Sequential(nn.Linear(*w1.shape[:0:-1]), nn.GELU(), nn.Linear(*w2.shape[:0:-1]))
                 for _ in range(n_experts))
             with torch.no_grad():
-                self.gate.weight.copy_(torch.from_numpy(layer.router.data))
+                self.gate.weight.copy_(torch.from_numpy(state["router"]))
                 for e, expert in enumerate(self.experts):
-                    for lin, w, b in ((expert[0], bank.w1, bank.b1), (expert[2], bank.w2, bank.b2)):
-                        lin.weight.copy_(torch.from_numpy(w.data[e]))
-                        lin.bias.copy_(torch.from_numpy(b.data[e]))
+                    for lin, w, b in ((expert[0], w1, b1), (expert[2], w2, b2)):
+                        lin.weight.copy_(torch.from_numpy(w[e]))
+                        lin.bias.copy_(torch.from_numpy(b[e]))
 
         def forward(self, x):
             probs = F.softmax(self.gate(x), dim=-1)
@@ -64,10 +66,54 @@ def _torch_moe(torch, layer):
                 if token.numel():
                     y.index_add_(0, token, expert(x[token]) * top[token, slot, None])
             f = torch.bincount(idx.flatten(), minlength=n_experts).to(x.dtype) / idx.numel()
-            aux = layer.aux_loss_coef * n_experts * (f * probs.mean(dim=0)).sum()
+            aux = config["aux_loss_coef"] * n_experts * (f * probs.mean(dim=0)).sum()
             return y, aux
 
     return TorchMoE()
+
+
+def _time_tinymoe_step(config: dict, state: dict, x_np: np.ndarray, repeats: int):
+    """(seconds per training step, the output before training, a label) for tinymoe's MoE
+    loaded with ``state``. Runs in a fresh process."""
+    import tinymoe as tm
+    from tinymoe.nn.moe import MoE
+
+    layer = MoE(config["d_model"], config["d_hidden"], config["n_experts"],
+                top_k=config["top_k"], aux_loss_coef=config["aux_loss_coef"])
+    layer.load_state_dict(state)
+    opt = tm.optim.Adam(layer.parameters(), lr=1e-4)
+    x = tm.tensor(x_np)
+    with tm.no_grad():
+        y0 = layer(x).data
+
+    def step():
+        opt.zero_grad()
+        y = layer(x)
+        ((y * y).mean() + layer.aux_loss).backward()
+        opt.step()
+
+    label = f"backend {tm.get_backend()}, dispatch {layer.dispatch}"
+    return time_calls(step, repeats), y0, label
+
+
+def _time_torch_step(config: dict, state: dict, x_np: np.ndarray, repeats: int):
+    """As ``_time_tinymoe_step`` for the PyTorch MoE with the same weights."""
+    import torch
+
+    model = _torch_moe(torch, config, state)
+    xt = torch.from_numpy(x_np)
+    with torch.no_grad():
+        y0 = model(xt)[0].numpy()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+
+    def step():
+        opt.zero_grad()
+        y, aux = model(xt)
+        ((y * y).mean() + aux).backward()
+        opt.step()
+
+    label = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+    return time_calls(step, repeats), y0, label
 
 
 def _step_benchmark(args) -> None:
@@ -76,63 +122,64 @@ def _step_benchmark(args) -> None:
 
     tm.manual_seed(0)
     layer = MoE(args.d_model, args.d_hidden, args.experts, top_k=args.top_k)
-    opt = tm.optim.Adam(layer.parameters(), lr=1e-4)
+    config = {"d_model": args.d_model, "d_hidden": args.d_hidden, "n_experts": args.experts,
+              "top_k": layer.top_k, "aux_loss_coef": layer.aux_loss_coef}
     x_np = np.random.default_rng(0).standard_normal((args.tokens, args.d_model)).astype(np.float32)
-    x = tm.tensor(x_np)
-
-    def tinymoe_step():
-        opt.zero_grad()
-        y = layer(x)
-        ((y * y).mean() + layer.aux_loss).backward()
-        opt.step()
-
+    job_args = (config, layer.state_dict(), x_np, args.repeats)
+    jobs = {"tinymoe": (_time_tinymoe_step, job_args)}
+    if has_torch():
+        jobs["pytorch"] = (_time_torch_step, job_args)
+    results = alternate(jobs, args.rounds)
     print(f"MoE step: {args.tokens} tokens, d_model {args.d_model}, d_hidden {args.d_hidden}, "
           f"{args.experts} experts, top-{args.top_k}, float32")
-    try:
-        import torch
-    except ImportError:
-        print(f"tinymoe  {_median_ms(tinymoe_step, args.repeats):8.1f} ms/step; torch not "
-              f"installed: no ratio")
+    print(process_note(args.rounds))
+    times = {name: [t for t, _, _ in runs] for name, runs in results.items()}
+    ms = {name: pooled_median(t) * 1e3 for name, t in times.items()}
+    if "pytorch" in ms:
+        gap = np.abs(results["tinymoe"][0][1] - results["pytorch"][0][1]).max()
+        print(f"same weights, max |y_tinymoe - y_torch| = {gap:.2e}")
+    for name, runs in results.items():
+        print(f"{name:<8} {ms[name]:8.1f} ms/step  ({runs[0][2]}; "
+              f"{round_spread(times[name], 1e3)} ms)")
+    if "pytorch" not in ms:
+        print("torch not installed: no ratio")
         return
-    model = _torch_moe(torch, layer)  # copy the weights before tinymoe trains them
-    with torch.no_grad():
-        ref, _ = model(torch.from_numpy(x_np))
-    gap = np.abs(layer(x).data - ref.numpy()).max()
-    print(f"same weights, max |y_tinymoe - y_torch| = {gap:.2e}")
-    topt = torch.optim.Adam(model.parameters(), lr=1e-4)
-    xt = torch.from_numpy(x_np)
-
-    def torch_step():
-        topt.zero_grad()
-        y, aux = model(xt)
-        ((y * y).mean() + aux).backward()
-        topt.step()
-
-    ours = _median_ms(tinymoe_step, args.repeats)
-    theirs = _median_ms(torch_step, args.repeats)
-    print(f"tinymoe  {ours:8.1f} ms/step  (backend {tm.get_backend()}, dispatch fast)")
-    print(f"pytorch  {theirs:8.1f} ms/step  (torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads)")
-    print(f"ratio tinymoe / pytorch = {ours / theirs:.2f}  (target <= 1.0)")
+    print(f"ratio tinymoe / pytorch = {ms['tinymoe'] / ms['pytorch']:.2f}  (target <= 1.0)")
 
 
-def _kernel_benchmark(rows: int, d_in: int, d_out: int, experts: int, repeats: int) -> None:
+def _time_grouped(kind: str, shapes, repeats: int) -> list:
+    """Seconds per call of the grouped GEMM (``kind`` "kernel": ``grouped_matmul``, "loop":
+    a loop of ``np.matmul`` per expert) for each (rows, d_in, d_out, experts) in ``shapes``,
+    on inputs drawn from seed 0. Runs in a fresh process."""
     from tinymoe.kernels.grouped_gemm import grouped_matmul, grouped_matmul_reference
 
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((rows, d_in)).astype(np.float32)
-    w = rng.standard_normal((experts, d_out, d_in)).astype(np.float32)
-    counts = rng.multinomial(rows, np.full(experts, 1 / experts))
-    offsets = np.concatenate([[0], np.cumsum(counts)])
-    ours = _median_ms(lambda: grouped_matmul(x, w, offsets), repeats)
-    loop = _median_ms(lambda: grouped_matmul_reference(x, w, offsets), repeats)
-    print(f"grouped GEMM {rows} rows, {experts} experts, ({d_in} -> {d_out}): kernel "
-          f"{ours:7.2f} ms, loop of np.matmul {loop:7.2f} ms, speed-up {loop / ours:.2f}x "
-          f"(target >= 1.0)")
+    fn = {"kernel": grouped_matmul, "loop": grouped_matmul_reference}[kind]
+    times = []
+    for rows, d_in, d_out, experts in shapes:
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((rows, d_in)).astype(np.float32)
+        w = rng.standard_normal((experts, d_out, d_in)).astype(np.float32)
+        counts = rng.multinomial(rows, np.full(experts, 1 / experts))
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        times.append(time_calls(partial(fn, x, w, offsets), repeats))
+    return times
+
+
+def _kernel_benchmark(shapes, repeats: int, rounds: int) -> None:
+    results = alternate({kind: (_time_grouped, (kind, shapes, repeats))
+                         for kind in ("kernel", "loop")}, rounds)
+    for i, (rows, d_in, d_out, experts) in enumerate(shapes):
+        times = {kind: [per_shape[i] for per_shape in runs] for kind, runs in results.items()}
+        ms = {kind: pooled_median(t) * 1e3 for kind, t in times.items()}
+        print(f"grouped GEMM {rows} rows, {experts} experts, ({d_in} -> {d_out}): kernel "
+              f"{ms['kernel']:7.2f} ms ({round_spread(times['kernel'], 1e3)}), loop of "
+              f"np.matmul {ms['loop']:7.2f} ms ({round_spread(times['loop'], 1e3)}), speed-up "
+              f"{ms['loop'] / ms['kernel']:.3g}x (target >= 1.0)")
 
 
 def run(args) -> None:
     _step_benchmark(args)
     rows = args.tokens * args.top_k
-    _kernel_benchmark(rows, args.d_model, args.d_hidden, args.experts, args.repeats)
-    _kernel_benchmark(rows, 64, 128, 64, args.repeats)  # fine-grained experts
+    shapes = [(rows, args.d_model, args.d_hidden, args.experts),
+              (rows, 64, 128, 64)]  # fine-grained experts
+    _kernel_benchmark(shapes, args.repeats, args.rounds)

@@ -1,9 +1,9 @@
 """One full training step (forward, cross-entropy, backward, Adam) of an MLP, side by side:
 tinymoe (numba and numpy backends) vs PyTorch CPU vs a hand-written NumPy step, all from the
-same initial weights and batch. Prints the median ms per step and the ratios
-tinymoe / PyTorch (targets: <= 1.0 for 784-512-512-10 at batch 128, <= 1.2 for
-64-128-128-10 at batch 64) and tinymoe / NumPy. Then trains an MLP on the shipped digits
-with ``tinymoe.train.fit`` and prints its test accuracy and training time."""
+same initial weights and batch, each timed in its own fresh process. Prints the median ms
+per step and the ratios tinymoe / PyTorch (targets: <= 1.0 for 784-512-512-10 at batch
+128, <= 1.2 for 64-128-128-10 at batch 64) and tinymoe / NumPy. Then trains an MLP on the
+shipped digits with ``tinymoe.train.fit`` and prints its test accuracy and training time."""
 
 import cProfile
 import os
@@ -13,9 +13,18 @@ import time
 import numpy as np
 
 import tinymoe as tm
+from tinymoe.bench.common import (
+    add_rounds_argument,
+    alternate,
+    has_torch,
+    in_fresh_process,
+    pooled_median,
+    process_note,
+    round_spread,
+    time_calls,
+)
 from tinymoe.data import DataLoader, Standardizer, TensorDataset, load_digits, train_test_split
 from tinymoe.nn import functional as F
-from tinymoe.nn import to_torch_state_dict
 from tinymoe.train import evaluate, fit
 
 CASES = (((784, 512, 512, 10), 128, 1.0), ((64, 128, 128, 10), 64, 1.2))
@@ -23,13 +32,15 @@ LR, BETAS, EPS = 1e-3, (0.9, 0.999), 1e-8
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--steps", type=int, default=30, help="timed steps per implementation")
-    parser.add_argument("--warmup", type=int, default=5, help="untimed steps first")
+    parser.add_argument("--steps", type=int, default=30,
+                        help="timed steps per implementation and round")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed steps first, each round")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile tinymoe's step and print the top functions")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for both Numba and PyTorch (default: each library's own)")
     parser.add_argument("--no-digits", action="store_true", help="skip the digits training run")
+    add_rounds_argument(parser)
 
 
 class NumpyMLP:
@@ -73,10 +84,13 @@ class NumpyMLP:
         return loss
 
 
-def tinymoe_setup(sizes, x: np.ndarray, y: np.ndarray, seed: int = 0):
-    """A tinymoe MLP, its Adam and a ``step()`` closure on the batch ``(x, y)``."""
+def tinymoe_setup(sizes, x: np.ndarray, y: np.ndarray, seed: int = 0, state=None):
+    """A tinymoe MLP (initialised from ``seed``, then loaded from the state dict ``state``
+    if given), its Adam and a ``step()`` closure on the batch ``(x, y)``."""
     tm.manual_seed(seed)
     model = tm.nn.MLP(sizes)
+    if state is not None:
+        model.load_state_dict(state)
     opt = tm.optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
     xt, yt = tm.tensor(x), tm.tensor(y)
 
@@ -90,15 +104,16 @@ def tinymoe_setup(sizes, x: np.ndarray, y: np.ndarray, seed: int = 0):
     return model, step
 
 
-def _torch_step(torch, model, x, y):
-    """A PyTorch copy of ``model`` (same weights) and its step closure on ``(x, y)``."""
+def _torch_step(sizes, state, x: np.ndarray, y: np.ndarray):
+    """A PyTorch MLP of ``sizes`` holding the weights ``state`` and its step closure on
+    ``(x, y)``."""
+    import torch
+
     layers = []
-    for module in model:
-        is_linear = hasattr(module, "weight")
-        layers.append(torch.nn.Linear(module.in_features, module.out_features)
-                      if is_linear else torch.nn.ReLU())
-    net = torch.nn.Sequential(*layers).float()
-    net.load_state_dict(to_torch_state_dict(model))
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
+    net = torch.nn.Sequential(*layers[:-1]).float()
+    net.load_state_dict({key: torch.from_numpy(array) for key, array in state.items()})
     opt = torch.optim.Adam(net.parameters(), lr=LR, betas=BETAS, eps=EPS)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
 
@@ -112,61 +127,93 @@ def _torch_step(torch, model, x, y):
     return step
 
 
-def median_times(steps: dict, repeats: int, warmup: int) -> dict:
-    """Median wall time of each ``steps[name]()``; the steps take turns (round-robin) so a
-    change in machine load hits them all alike."""
-    for step in steps.values():
-        for _ in range(warmup):
-            step()
-    times = {name: [] for name in steps}
-    for _ in range(repeats):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(t)) for name, t in times.items()}
+def _tinymoe_step(backend: str):
+    """A step maker ``(sizes, state, x, y) -> step()`` for tinymoe on ``backend``."""
+
+    def make(sizes, state, x, y):
+        step = tinymoe_setup(sizes, x, y, state=state)[1]
+
+        def run_step():
+            with tm.backend(backend):
+                return step()
+
+        return run_step
+
+    return make
 
 
-def _on_backend(name: str, step):
-    def run_step():
-        with tm.backend(name):
-            return step()
-
-    return run_step
+def _numpy_step(sizes, state, x, y):
+    """The hand-written NumPy step from the weights ``state``."""
+    mlp = NumpyMLP(list(state.values()))
+    return lambda: mlp.step(x, y)
 
 
-def _profile(step, steps: int) -> None:
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(steps):
+STEP_MAKERS = {"tinymoe[numba]": _tinymoe_step("numba"), "tinymoe[numpy]": _tinymoe_step("numpy"),
+               "numpy (hand-written)": _numpy_step, "pytorch": _torch_step}
+
+
+def _threads_info(name: str, threads: int | None) -> str:
+    """Set this process's threads for contender ``name`` (``None``: the library's default)
+    and describe them. Only the contender's own runtime is touched (starting Numba's pool
+    in the PyTorch process would put two pools in it)."""
+    blas = f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
+    if name == "pytorch":
+        import torch
+
+        if threads is not None:
+            torch.set_num_threads(threads)
+        return f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+    if name.startswith("tinymoe"):
+        import numba
+
+        if threads is not None:
+            numba.set_num_threads(threads)
+        return f"tinymoe {tm.__version__}, numba threads {numba.get_num_threads()}, {blas}"
+    return blas
+
+
+def _time_contender(name: str, cases, steps: int, warmup: int, threads: int | None):
+    """(seconds of each timed step, one list per case; a description of the threads) for
+    contender ``name`` on ``cases`` = [(sizes, state, x, y), ...]. Runs in a fresh process."""
+    info = _threads_info(name, threads)
+    make = STEP_MAKERS[name]
+    return [time_calls(make(*case), steps, warmup) for case in cases], info
+
+
+def _profile(cases, steps: int) -> None:
+    """cProfile tinymoe's numba-backend step on each case; prints the top functions."""
+    for case in cases:
+        step = STEP_MAKERS["tinymoe[numba]"](*case)
         step()
-    profiler.disable()
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(steps):
+            step()
+        profiler.disable()
+        print(f"\nprofile of tinymoe[numba], MLP {'-'.join(map(str, case[0]))}")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
 
 
-def bench_case(sizes, batch: int, target: float, args, torch=None) -> None:
+def _make_case(sizes, batch: int):
+    """(sizes, initial weights as a state dict, x, y) from seed 0, the same for everyone."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
     y = rng.integers(0, sizes[-1], size=batch).astype(np.int64)
+    tm.manual_seed(0)
+    return sizes, tm.nn.MLP(sizes).state_dict(), x, y
+
+
+def _report(sizes, batch: int, target: float, times: dict, spreads: dict, steps: int) -> None:
     print(f"\nMLP {'-'.join(map(str, sizes))}, batch {batch}, Adam: ms per step "
-          f"(median of {args.steps})")
-    steps = {f"tinymoe[{b}]": _on_backend(b, tinymoe_setup(sizes, x, y)[1])
-             for b in ("numba", "numpy")}
-    numpy_mlp = NumpyMLP([p.data for p in tinymoe_setup(sizes, x, y)[0].parameters()])
-    steps["numpy (hand-written)"] = lambda: numpy_mlp.step(x, y)
-    if torch is not None:
-        steps["pytorch"] = _torch_step(torch, tinymoe_setup(sizes, x, y)[0], x, y)
-    times = median_times(steps, args.steps, args.warmup)
+          f"(median of {steps})")
     for name, seconds in times.items():
-        print(f"  {name:<22} {seconds * 1e3:8.3f} ms")
+        print(f"  {name:<22} {seconds * 1e3:8.3f} ms  ({spreads[name]})")
     ours = times["tinymoe[numba]"]
-    if torch is not None:
+    if "pytorch" in times:
         theirs = times["pytorch"]
         print(f"  ratio tinymoe[numba] / pytorch = {ours / theirs:.2f}  (target <= {target})")
         print(f"  ratio tinymoe[numpy] / pytorch = {times['tinymoe[numpy]'] / theirs:.2f}")
     print(f"  ratio tinymoe[numba] / numpy   = {ours / times['numpy (hand-written)']:.2f}")
-    if args.profile:
-        _profile(_on_backend("numba", tinymoe_setup(sizes, x, y)[1]), args.steps)
 
 
 def train_digits(seed: int = 0, epochs: int = 30, progress: bool = False) -> dict:
@@ -192,28 +239,33 @@ def train_digits(seed: int = 0, epochs: int = 30, progress: bool = False) -> dic
     return {"accuracy": accuracy, "seconds": seconds, "history": history}
 
 
-def run(args) -> None:
-    import numba
+def _digits() -> tuple:
+    """(test accuracy, training seconds) of ``train_digits()`` after a one-epoch warm-up
+    that compiles the kernels for its shapes. Runs in a fresh process."""
+    train_digits(epochs=1)
+    result = train_digits()
+    return result["accuracy"], result["seconds"]
 
-    try:
-        import torch
-    except ImportError:
-        torch = None
-    if args.threads is not None:
-        numba.set_num_threads(args.threads)
-        if torch is not None:
-            torch.set_num_threads(args.threads)
-    print(f"tinymoe {tm.__version__}, {os.cpu_count()} CPUs, numba threads "
-          f"{numba.get_num_threads()}, NumPy BLAS threads: OPENBLAS_NUM_THREADS="
-          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
-    if torch is None:
+
+def run(args) -> None:
+    cases = [_make_case(sizes, batch) for sizes, batch, _ in CASES]
+    names = [name for name in STEP_MAKERS if name != "pytorch" or has_torch()]
+    jobs = {name: (_time_contender, (name, cases, args.steps, args.warmup, args.threads))
+            for name in names}
+    results = alternate(jobs, args.rounds)
+    print(f"{os.cpu_count()} CPUs; {process_note(args.rounds)}")
+    for name, runs in results.items():
+        print(f"  {name}: {runs[0][1]}")
+    if not has_torch():
         print("torch not installed: no PyTorch ratio (pip install -e '.[oracle]')")
-    else:
-        print(f"pytorch {torch.__version__}, threads {torch.get_num_threads()}")
-    for sizes, batch, target in CASES:
-        bench_case(sizes, batch, target, args, torch)
+    for i, (sizes, batch, target) in enumerate(CASES):
+        runs = {name: [per_case[i] for per_case, _ in rounds] for name, rounds in results.items()}
+        times = {name: pooled_median(r) for name, r in runs.items()}
+        spreads = {name: round_spread(r, 1e3) for name, r in runs.items()}
+        _report(sizes, batch, target, times, spreads, args.steps * args.rounds)
+    if args.profile:
+        in_fresh_process(_profile, cases, args.steps)
     if not args.no_digits:
-        train_digits(epochs=1)  # warm-up: compiles the kernels for these shapes
-        result = train_digits()
-        print(f"\ndigits: MLP 64-256-10, 30 epochs, fit(): test accuracy "
-              f"{result['accuracy']:.4f} in {result['seconds']:.2f} s of training")
+        accuracy, seconds = in_fresh_process(_digits)
+        print(f"\ndigits: MLP 64-256-10, 30 epochs, fit(): test accuracy {accuracy:.4f} "
+              f"in {seconds:.2f} s of training (target >= 0.97)")

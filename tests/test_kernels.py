@@ -23,6 +23,16 @@ FLOATS = [np.float32, np.float64]
 JIT_OFF = os.environ.get("NUMBA_DISABLE_JIT") == "1"
 
 
+@pytest.fixture(params=["serial", "threaded"])
+def paths(request, monkeypatch):
+    """Run the elementwise and row kernels serially, then threaded, whatever the size."""
+    from tinymoe.kernels import activations, adam, cross_entropy
+
+    for module in (activations, adam, cross_entropy):
+        monkeypatch.setattr(module, "PARALLEL_MIN", 1 if request.param == "threaded" else 2**62)
+    return request.param
+
+
 def _close(got, a, b):
     """got == a @ b to the accuracy of a.dtype, judged against a float64 reference."""
     assert got.dtype == np.result_type(a, b)
@@ -141,7 +151,7 @@ def test_avx512_hosts_get_512_bit_fma_unless_opted_out():
 @pytest.mark.nojit
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(1,), (7, 33), (3, 5, 4)])
-def test_fused_gelu_matches_its_numpy_reference(dtype, shape, rng):
+def test_fused_gelu_matches_its_numpy_reference(dtype, shape, rng, paths):
     from tinymoe.kernels import activations
 
     x = (rng.standard_normal(shape) * 3).astype(dtype)
@@ -202,22 +212,21 @@ def _spy_gemm(monkeypatch):
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
-def test_backward_forms_copy_only_when_needed(rng, dtype, monkeypatch):
-    """A @ W.T (forward of linear) reads W in place; A.T @ G and views work too."""
+def test_transposed_and_strided_operands_are_not_copied(rng, dtype, monkeypatch):
+    """A @ W.T (linear forward), G @ W (input gradient), X.T @ G (weight gradient), batched
+    and strided views: the kernel receives views of the caller's arrays and packs them
+    itself, so no operand is copied first."""
     calls = _spy_gemm(monkeypatch)
     x = rng.standard_normal((64, 80)).astype(dtype)
     w = rng.standard_normal((96, 80)).astype(dtype)
     g = rng.standard_normal((64, 96)).astype(dtype)
-    _close(matmul(x, w.T), x, w.T)
-    a_stack, bt_stack = calls[-1][:2]
-    assert np.shares_memory(a_stack, x) and np.shares_memory(bt_stack, w)
-    _close(matmul(x.T, g), x.T, g)  # the weight gradient
-    _close(matmul(g, w), g, w)  # the input gradient: B is packed in place, no copy
-    assert np.shares_memory(calls[-1][1], w)
-    xs, gs = x[None].swapaxes(-1, -2), g[None]  # batched transposed view
-    _close(matmul(xs, gs), xs, gs)
-    _close(matmul(x[::2, ::3], w[::2].T[::3]), x[::2, ::3], w[::2].T[::3])  # strided views
-    assert len(calls) == 5
+    cases = [(x, w.T), (g, w), (x.T, g), (x[None].swapaxes(-1, -2), g[None]),
+             (x[::2, ::3], w[::2].T[::3]), (np.stack([x, x])[:, ::2], w.T)]
+    for a, b in cases:
+        _close(matmul(a, b), a, b)
+        a_stack, bt_stack = calls[-1][:2]
+        assert np.shares_memory(a_stack, a) and np.shares_memory(bt_stack, b)
+    assert len(calls) == len(cases)
 
 
 def test_matmul_small_products_use_blas(rng, monkeypatch):
@@ -289,9 +298,14 @@ def _run_adam(step_fn, p0, grads, *, weight_decay, decoupled, amsgrad, **hyper):
 
 
 @pytest.mark.parametrize(("weight_decay", "decoupled", "amsgrad"), ADAM_CASES)
-def test_fused_adam_is_textbook_adam_for_100_steps(rng, weight_decay, decoupled, amsgrad):
+def test_fused_adam_is_textbook_adam_for_100_steps(rng, weight_decay, decoupled, amsgrad,
+                                                   paths):
+    """Threaded, 17 x 1000 elements span two chunks of the parallel loop plus a remainder."""
+    from tinymoe.kernels.adam import CHUNK
+
     hyper = dict(lr=3e-3, beta1=0.9, beta2=0.99, eps=1e-8)
-    p0 = rng.standard_normal((17, 5))
+    p0 = rng.standard_normal((17, 1000))
+    assert CHUNK < p0.size < 2 * CHUNK
     grads = [rng.standard_normal(p0.shape) * 10.0 ** rng.integers(-3, 2) for _ in range(100)]
     got = _run_adam(kernels.adam_step, p0, grads, weight_decay=weight_decay,
                     decoupled=decoupled, amsgrad=amsgrad, **hyper)
@@ -356,7 +370,7 @@ def _numpy_ce(logits, targets):
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize(("n", "c", "scale"), [(1, 1, 1.0), (7, 3, 1.0), (64, 33, 5.0),
                                                (50, 10, 1e4)])
-def test_fused_cross_entropy_matches_numpy(rng, dtype, n, c, scale):
+def test_fused_cross_entropy_matches_numpy(rng, dtype, n, c, scale, paths):
     logits = (rng.standard_normal((n, c)) * scale).astype(dtype)
     targets = rng.integers(0, c, n)
     loss, dlogits = kernels.softmax_cross_entropy(logits, targets)
@@ -391,6 +405,31 @@ def test_fused_cross_entropy_matches_torch(rng, torch):
 
 
 # ---------------------------------------------------------------- lazy compilation
+
+LAYER_PROBE = """
+import sys, numba, numpy as np
+if sys.argv[1] == "no-omp":
+    sys.modules["numba.np.ufunc.omppool"] = None  # import fails: as if OpenMP were missing
+import tinymoe
+from tinymoe.kernels import adam
+x = np.zeros(4)
+adam._adam_flat(x, x, x, x, x[:0], np.ones(9), False, False, True)  # a parallel loop
+print(numba.threading_layer())
+"""
+
+
+@pytest.mark.skipif(JIT_OFF, reason="no threads with the JIT off")
+@pytest.mark.parametrize(("env", "mode", "layer"), [
+    ({}, "plain", "omp"),  # the default: spinning OpenMP threads, cheap launches
+    ({}, "no-omp", "workqueue"),  # OpenMP cannot load: Numba's fallback, not an error
+    ({"NUMBA_THREADING_LAYER": "workqueue"}, "plain", "workqueue"),  # the user decides
+])
+def test_threading_layer_defaults_to_omp_with_fallback(env, mode, layer):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_THREADING_LAYER")}
+    out = subprocess.run([sys.executable, "-c", LAYER_PROBE, mode], env={**clean, **env},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-1] == layer
+
 
 @pytest.mark.skipif(JIT_OFF, reason="nothing is compiled with the JIT off")
 def test_import_compiles_nothing():

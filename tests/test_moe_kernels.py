@@ -16,14 +16,23 @@ def _segments(rng, counts):
 COUNTS = [0, 5, 37, 1, 0, 70, 3, 2]
 
 
-@pytest.mark.nojit
+# (K, N): a serial product, and one above SERIAL_FLOPS (threads; N spans several strips)
+SIZES = [pytest.param(13, 9, marks=pytest.mark.nojit), (64, 130)]
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_grouped_matmul_matches_per_segment_matmul(rng, dtype):
+@pytest.mark.parametrize(("k", "n"), SIZES)
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_grouped_matmul_matches_per_segment_matmul(rng, dtype, k, n, layout):
+    """``transposed`` passes w as a (G, K, N) array's transposed view: the input-gradient
+    form ``dy @ w[g]``, read without a copy."""
     offsets = _segments(rng, COUNTS)
-    x = rng.standard_normal((offsets[-1], 13)).astype(dtype)
-    w = rng.standard_normal((len(COUNTS), 9, 13)).astype(dtype)
+    x = rng.standard_normal((offsets[-1], k)).astype(dtype)
+    w = rng.standard_normal((len(COUNTS), n, k)).astype(dtype)
+    if layout == "transposed":
+        w = np.ascontiguousarray(w.transpose(0, 2, 1)).transpose(0, 2, 1)
     out = gg.grouped_matmul(x, w, offsets)
-    assert out.dtype == dtype and out.shape == (offsets[-1], 9)
+    assert out.dtype == dtype and out.shape == (offsets[-1], n)
     tol = 1e-4 if dtype == np.float32 else 1e-12
     for g in range(len(COUNTS)):
         lo, hi = offsets[g], offsets[g + 1]
@@ -33,10 +42,11 @@ def test_grouped_matmul_matches_per_segment_matmul(rng, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_grouped_matmul_tn_is_the_weight_gradient(rng, dtype):
+@pytest.mark.parametrize(("k", "n"), [(6, 33), *SIZES])
+def test_grouped_matmul_tn_is_the_weight_gradient(rng, dtype, k, n):
     offsets = _segments(rng, COUNTS)
-    dy = rng.standard_normal((offsets[-1], 33)).astype(dtype)
-    x = rng.standard_normal((offsets[-1], 6)).astype(dtype)
+    dy = rng.standard_normal((offsets[-1], n)).astype(dtype)
+    x = rng.standard_normal((offsets[-1], k)).astype(dtype)
     out = gg.grouped_matmul_tn(dy, x, offsets)
     tol = 1e-4 if dtype == np.float32 else 1e-12
     for g in range(len(COUNTS)):

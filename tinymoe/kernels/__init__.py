@@ -9,11 +9,19 @@ kernel is compiled on its first call (and cached on disk, ``cache=True``).
 - ``activations``: ``erf`` and fused exact-GELU forward / backward
 
 Threads: the parallel kernels use ``numba.get_num_threads()`` threads (change with
-``numba.set_num_threads``). Unless ``NUMBA_THREADING_LAYER`` is set, this package picks
-Numba's "workqueue" layer: on a busy machine, or beside PyTorch's OpenMP pool, the
-OpenMP layer's spinning threads made each parallel call up to 100x slower here
-(docs/benchmarks.md). Workqueue does not support launching kernels from several Python
-threads at once; set ``NUMBA_THREADING_LAYER=omp`` (or tbb) if you need that.
+``numba.set_num_threads``); kernels below a measured size run serially (no thread launch
+at all). Unless ``NUMBA_THREADING_LAYER`` or ``NUMBA_THREADING_LAYER_PRIORITY`` is set,
+this package asks Numba for its OpenMP layer first and falls back to "workqueue" (then
+tbb) when OpenMP cannot load. The trade-off (docs/benchmarks.md): OpenMP's worker
+threads spin for a while after each parallel region, so the next launch costs ~2 µs
+instead of the ~125 µs workqueue needs to wake sleeping threads on this VM, which is
+what lets a 128x128 product reach BLAS speed. But spinning threads hold their cores:
+a second OpenMP runtime in the same process (PyTorch ships its own libgomp) or other
+busy processes then fight them, and every pool can slow down 30-100x. If you mix
+tinymoe and PyTorch in one process on few cores, set ``NUMBA_THREADING_LAYER=workqueue``
+or shorten the spin with ``GOMP_SPINCOUNT`` (e.g. 10000; ``OMP_WAIT_POLICY=PASSIVE``
+turns spinning off and is as slow as workqueue here). Set these before the first
+parallel call.
 """
 
 import os
@@ -21,8 +29,11 @@ import os
 import numba
 from llvmlite import binding as _llvm
 
-if "NUMBA_THREADING_LAYER" not in os.environ:
-    numba.config.THREADING_LAYER = "workqueue"
+LAYER_PRIORITY = ["omp", "workqueue", "tbb"]  # Numba's own default tries tbb first
+
+if not {"NUMBA_THREADING_LAYER", "NUMBA_THREADING_LAYER_PRIORITY"} & set(os.environ):
+    numba.config.THREADING_LAYER = "default"  # the first layer of the priority that loads
+    numba.config.THREADING_LAYER_PRIORITY = LAYER_PRIORITY
 
 
 def _prefer_512_bit_vectors() -> None:

@@ -2,7 +2,8 @@
 
 GELU(x) = x * Phi(x) with Phi(x) = (1 + erf(x / sqrt 2)) / 2. NumPy has no ``erf``, and
 the backward pass, ``grad * (Phi(x) + x * phi(x))``, costs NumPy five temporaries; here
-each is one parallel pass. References: ``gelu_reference`` / ``gelu_backward_reference``.
+each is one pass, threaded from PARALLEL_MIN elements. References: ``gelu_reference`` /
+``gelu_backward_reference``.
 """
 
 import math
@@ -10,44 +11,65 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from tinymoe.kernels.matmul_ladder import THREADS
+
 INV_SQRT2 = 1 / math.sqrt(2)
 INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+PARALLEL_MIN = 1 << 14  # smaller arrays run serially: a thread launch costs more
 
 
-@njit(cache=True, parallel=True)
-def _erf_flat(x, out):
+@njit(cache=True)
+def _gelu1(v, half, inv_sqrt2):
+    return half * v * (1 + math.erf(v * inv_sqrt2))
+
+
+@njit(cache=True)
+def _gelu_grad1(v, g, half, inv_sqrt2, inv_sqrt_2pi):
+    cdf = half * (1 + math.erf(v * inv_sqrt2))
+    return g * (cdf + v * inv_sqrt_2pi * math.exp(-half * v * v))
+
+
+# Each kernel below loops serially, or with threads if ``threaded``: the same body twice,
+# since a parallel loop always launches the threads. ``c`` = (1/2, 1/sqrt 2, 1/sqrt(2 pi))
+# in x's dtype: float64 literals would promote float32 math (and erf) to float64.
+
+@njit(cache=True, parallel=THREADS)
+def _erf_flat(x, out, threaded):
+    if not threaded:
+        for i in range(x.size):
+            out[i] = math.erf(x[i])
+        return
     for i in prange(x.size):
         out[i] = math.erf(x[i])
 
 
-@njit(cache=True, parallel=True)
-def _gelu_flat(x, out, c):
-    """``c`` = (1/2, 1/sqrt 2, 1/sqrt(2 pi)) in x's dtype: float64 literals would
-    promote float32 math (and erf) to float64."""
-    half, inv_sqrt2 = c[0], c[1]
+@njit(cache=True, parallel=THREADS)
+def _gelu_flat(x, out, c, threaded):
+    if not threaded:
+        for i in range(x.size):
+            out[i] = _gelu1(x[i], c[0], c[1])
+        return
     for i in prange(x.size):
-        v = x[i]
-        out[i] = half * v * (1 + math.erf(v * inv_sqrt2))
+        out[i] = _gelu1(x[i], c[0], c[1])
 
 
-@njit(cache=True, parallel=True)
-def _gelu_backward_flat(x, grad, out, c):
-    half, inv_sqrt2, inv_sqrt_2pi = c[0], c[1], c[2]
+@njit(cache=True, parallel=THREADS)
+def _gelu_backward_flat(x, grad, out, c, threaded):
+    if not threaded:
+        for i in range(x.size):
+            out[i] = _gelu_grad1(x[i], grad[i], c[0], c[1], c[2])
+        return
     for i in prange(x.size):
-        v = x[i]
-        cdf = half * (1 + math.erf(v * inv_sqrt2))
-        out[i] = grad[i] * (cdf + v * inv_sqrt_2pi * math.exp(-half * v * v))
+        out[i] = _gelu_grad1(x[i], grad[i], c[0], c[1], c[2])
 
 
 def _elementwise(kernel, *arrays, constants=()) -> np.ndarray:
-    """Run ``kernel(*flat_inputs, flat_out[, constants])``; the result has the first
-    input's shape and dtype."""
+    """Run ``kernel(*flat_inputs, flat_out[, constants], threaded)``; the result has the
+    first input's shape and dtype."""
     flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
     out = np.empty_like(flat[0])
-    if constants:
-        kernel(*flat, out, np.array(constants, dtype=out.dtype))
-    else:
-        kernel(*flat, out)
+    extra = (np.array(constants, dtype=out.dtype),) if constants else ()
+    kernel(*flat, out, *extra, out.size >= PARALLEL_MIN)
     return out.reshape(np.shape(arrays[0]))
 
 

@@ -5,32 +5,50 @@ function has exactly its signature and updates the same arrays in place.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-from tinymoe.kernels.matmul_ladder import FASTMATH
+from tinymoe.kernels.matmul_ladder import FASTMATH, THREADS
+
+CHUNK = 1 << 14  # elements per parallel task (4 arrays x 64 KiB of float32)
+PARALLEL_MIN = 1 << 20  # smaller arrays update serially (docs/benchmarks.md)
 
 
-@njit(cache=True, fastmath=FASTMATH)
-def _adam_flat(p, g, m, v, vmax, coef, decoupled, amsgrad):
-    """The update on 1-D views. ``coef`` holds, in the arrays' dtype (a float literal
-    here would promote float32 to float64): beta1, 1 - beta1, beta2, 1 - beta2, eps,
-    weight_decay, 1 - lr * weight_decay, lr / (1 - beta1^t), sqrt(1 - beta2^t).
-    ``vmax`` is only touched when ``amsgrad``."""
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")  # no zero-division check: SIMD
+def _adam_range(p, g, m, v, vmax, coef, decoupled, amsgrad):
+    """The update on 1-D views of equal length. ``coef`` holds, in the arrays' dtype
+    (a float literal here would promote float32 to float64): beta1, 1 - beta1, beta2,
+    1 - beta2, eps, weight_decay, 1 - lr * weight_decay, lr / (1 - beta1^t),
+    sqrt(1 - beta2^t). ``vmax`` is only touched when ``amsgrad``."""
     beta1, rest1, beta2, rest2, eps, wd, decay, step_size, bias2_sqrt = coef
-    for i in range(p.shape[0]):
-        gi = g[i]
+    for i in range(p.shape[0]):  # from 0, each element read once, written once
+        gi, pi = g[i], p[i]
         if wd != 0:
             if decoupled:
-                p[i] *= decay  # AdamW: shrink the weight itself
+                pi *= decay  # AdamW: shrink the weight itself
             else:
-                gi += wd * p[i]  # Adam's L2 penalty, folded into the gradient
-        m[i] = beta1 * m[i] + rest1 * gi
-        v[i] = beta2 * v[i] + rest2 * gi * gi
-        second = v[i]
+                gi += wd * pi  # Adam's L2 penalty, folded into the gradient
+        mi = beta1 * m[i] + rest1 * gi
+        vi = beta2 * v[i] + rest2 * gi * gi
+        m[i], v[i] = mi, vi
         if amsgrad:
-            vmax[i] = max(vmax[i], second)
-            second = vmax[i]
-        p[i] -= step_size * m[i] / (np.sqrt(second) / bias2_sqrt + eps)
+            vi = max(vmax[i], vi)
+            vmax[i] = vi
+        p[i] = pi - step_size * mi / (np.sqrt(vi) / bias2_sqrt + eps)
+
+
+@njit(cache=True, parallel=THREADS)
+def _adam_flat(p, g, m, v, vmax, coef, decoupled, amsgrad, threaded):
+    """``_adam_range`` over all of p: serially, or if ``threaded`` by threads over
+    CHUNK-sized pieces (elements are independent: no races)."""
+    n = p.shape[0]
+    if not threaded:
+        _adam_range(p, g, m, v, vmax, coef, decoupled, amsgrad)
+        return
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        lo = np.int64(c) * CHUNK
+        hi = min(n, lo + CHUNK)
+        vmax_part = vmax[lo:hi] if amsgrad else vmax
+        _adam_range(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], vmax_part, coef, decoupled, amsgrad)
 
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, *, step, lr, beta1, beta2, eps,
@@ -47,4 +65,5 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, *, step, lr, beta1, beta2, eps,
     amsgrad = max_exp_avg_sq is not None
     vmax = max_exp_avg_sq if amsgrad else param[:0]
     _adam_flat(param.reshape(-1), np.ascontiguousarray(grad).reshape(-1), exp_avg.reshape(-1),
-               exp_avg_sq.reshape(-1), vmax.reshape(-1), coef, bool(decoupled), amsgrad)
+               exp_avg_sq.reshape(-1), vmax.reshape(-1), coef, bool(decoupled), amsgrad,
+               param.size >= PARALLEL_MIN)

@@ -3,34 +3,36 @@
 ``matmul(a, b)`` accepts 1-D, 2-D and N-D (broadcast batch dims) arrays. float32 and
 float64 operands of one dtype run in ``gemm_batched`` (rung 7's packed kernel); other
 dtypes, mixed dtypes and products below ``SMALL`` multiply-adds go to ``np.matmul`` (for
-tiny products the Python front-end and thread launch cost more than the arithmetic; see
-docs/benchmarks.md).
+tiny products the Python front-end costs more than the arithmetic; see
+docs/benchmarks.md). Plain 2-D operands take a lean path without the batch machinery.
 """
 
 import numpy as np
 from numba import njit, prange
 
 from tinymoe.errors import ShapeError, fmt
-from tinymoe.kernels.matmul_ladder import pack_b_panel, packed_rows, row_groups
-from tinymoe.kernels.tiles import NR
+from tinymoe.kernels.matmul_ladder import SERIAL_FLOPS, THREADS, pack_b, packed_rows, row_groups
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 SMALL = 32**3  # M*N*K below this runs on np.matmul
+_ONLY = np.zeros(1, np.int64)  # batch index of a plain 2-D product
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=THREADS)
 def gemm_batched(a, bt, a_index, b_index, out):
     """out[p] = a[a_index[p]] @ bt[b_index[p]].T for every batch entry p (rung 7).
 
-    a (Ba, M, K) C-contiguous, bt (Bb, N, K) any strides; a_index, b_index (P,) int64; out (P, M, N)
-    zero-filled. Each matrix of bt is packed once; threads share out the
-    (batch entry, group of row panels) pairs."""
+    a (Ba, M, K) and bt (Bb, N, K) any strides; a_index, b_index (P,) int64; out (P, M, N)
+    zero-filled. Each matrix of bt is packed once, then threads share out the (batch
+    entry, group of row panels) pairs; products under SERIAL_FLOPS use one thread."""
     p_count, m, n = out.shape
-    panels_n = (n + NR - 1) // NR
-    bp = np.zeros((bt.shape[0], panels_n, bt.shape[2], NR), bt.dtype)
-    for q in range(bt.shape[0] * panels_n):  # serial: a second parallel region costs more
-        pack_b_panel(bt[q // panels_n], q % panels_n * NR, bp[q // panels_n, q % panels_n])
+    threaded = 2 * p_count * m * n * a.shape[2] >= SERIAL_FLOPS
+    bp = pack_b(bt, threaded)
     tasks, panels = row_groups(m)
+    if not threaded:
+        for p in range(p_count):
+            packed_rows(a[a_index[p]], bp[b_index[p]], out[p], 0, panels)
+        return
     for task in prange(p_count * tasks):
         p = np.int64(task) // tasks  # prange indices are unsigned; keep int64 math
         t = np.int64(task) - p * tasks
@@ -39,32 +41,34 @@ def gemm_batched(a, bt, a_index, b_index, out):
 
 
 def _stacked(x: np.ndarray, batch: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """x (..., R, K) as a C-contiguous (Bx, R, K) stack plus, for each entry of the
-    broadcast ``batch``, the index of its matrix in the stack. Copies only when x's
-    rows are not contiguous along K; broadcasting copies nothing but indices."""
-    stack = np.ascontiguousarray(x).reshape(-1, *x.shape[-2:])
+    """x (..., R, K) as a (Bx, R, K) stack (a view whenever reshape allows: the kernel
+    reads any strides) plus, for each entry of the broadcast ``batch``, the index of its
+    matrix in the stack. Broadcasting copies nothing but indices."""
+    stack = x.reshape(-1, *x.shape[-2:])
     index = np.arange(stack.shape[0]).reshape(x.shape[:-2])
     return stack, np.broadcast_to(index, batch).ravel()
 
 
-def _stacked_bt(b: np.ndarray, batch: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """B.T for b (..., K, N) as a (Bb, N, K) stack (see ``_stacked``) that is either
-    C-contiguous or the transposed view of a C-contiguous stack of B: the kernel packs
-    B with any strides, so neither ``A @ B`` nor ``A @ B.T`` copies it."""
-    bt = np.swapaxes(b, -1, -2)
-    if b.flags.c_contiguous and not bt.flags.c_contiguous:
-        stack, index = _stacked(b, batch)
-        return np.swapaxes(stack, 1, 2), index
-    return _stacked(bt, batch)
+def _matmul_2d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a (M, K) @ b (K, N), one float dtype: the lean path, views only."""
+    m, k = a.shape
+    n = b.shape[1]
+    if m * n * k < SMALL:
+        return np.matmul(a, b)
+    out = np.zeros((1, m, n), a.dtype)
+    gemm_batched(a[None], b.T[None], _ONLY, _ONLY, out)
+    return out[0]
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``np.matmul(a, b)``: a (..., M, K) or (K,), b (..., K, N) or (K,).
 
-    The kernel reads A by rows and packs B from any layout, so with C-contiguous
-    operands ``A @ B`` and ``A @ B.T`` copy nothing, and ``A.T @ B`` copies A once,
-    O(n^2) next to the O(n^3) product."""
+    The kernel packs A and B from any layout, so ``A @ B``, ``A @ B.T``, ``A.T @ B`` and
+    other strided views copy nothing beyond the packing itself."""
     a, b = np.asarray(a), np.asarray(b)
+    if (a.ndim == 2 and b.ndim == 2 and a.dtype == b.dtype and a.dtype in FLOATS
+            and a.shape[1] == b.shape[0]):
+        return _matmul_2d(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: operands need >= 1 dim, got {fmt(a.shape)} @ {fmt(b.shape)}")
     a2 = a[None, :] if a.ndim == 1 else a
@@ -85,7 +89,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if a.dtype != b.dtype or a.dtype not in FLOATS or m * n * k < SMALL:
         return np.matmul(a, b)
     a_stack, a_index = _stacked(a2, batch)
-    bt_stack, b_index = _stacked_bt(b2, batch)
+    bt_stack, b_index = _stacked(np.swapaxes(b2, -1, -2), batch)
     out = np.zeros((len(a_index), m, n), a.dtype)
     gemm_batched(a_stack, bt_stack, a_index, b_index, out)
     out = out.reshape(*batch, m, n)

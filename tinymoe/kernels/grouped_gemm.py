@@ -11,8 +11,10 @@ layout, an MoE expert layer is, for every ``g``::
     db[g] = dy[seg_g].sum(0)                     # bias gradient     (segment_sum)
 
 A Python loop of ``np.matmul`` per expert does the same; the kernels below run all
-segments in one parallel call (threads over (expert, 32-row strip) tasks, so a busy
-expert's rows spread over cores), built on the matmul ladder's register-blocked rung.
+segments in one call, built on the matmul ladder's packed rung 7: each expert's B is
+packed once, A is packed from any strides (``dy[seg].T`` needs no copy), and threads
+share out (expert, group of row panels) tasks, so a busy expert's rows spread over
+cores; products under ``SERIAL_FLOPS`` run on one thread.
 ``scatter_add_rows`` is the MoE combine: gate-weighted rows added back to their tokens.
 Every kernel has a ``*_reference`` in plain NumPy. Nothing compiles at import.
 """
@@ -22,7 +24,15 @@ from numba import njit, prange
 
 from tinymoe.backend import get_backend
 from tinymoe.errors import DTypeError, ShapeError, fmt
-from tinymoe.kernels.matmul_ladder import KC, NC, ROWS, register_rows
+from tinymoe.kernels.matmul_ladder import (
+    GROUP,
+    SERIAL_FLOPS,
+    THREADS,
+    pack_b,
+    pack_b_panel,
+    packed_rows,
+)
+from tinymoe.kernels.tiles import MR, NR
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -45,29 +55,49 @@ def _check(op: str, offsets: np.ndarray, rows: int, groups: int, *arrays) -> Non
                          f"{offsets.tolist() if offsets.size <= 10 else '...'}")
 
 
-def _strip_tasks(offsets: np.ndarray, rows_per_task: int) -> tuple[np.ndarray, np.ndarray]:
-    """(group, first row) of every ``rows_per_task``-row strip of every segment."""
-    counts = np.diff(offsets)
-    strips = -(-counts // rows_per_task)
+ROWS = GROUP * MR  # rows of C per task, as in rung 7
+
+
+def _strip_tasks(counts: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(group, first row) of every ROWS-row strip of C for every group with counts[g] > 0
+    and ``rows[g]`` rows of C."""
+    strips = np.where(counts > 0, -(-rows // ROWS), 0)
     group = np.repeat(np.arange(len(counts), dtype=np.int64), strips)
     first = np.arange(strips.sum(), dtype=np.int64) - np.repeat(np.cumsum(strips) - strips, strips)
-    return group, offsets[group] + first * rows_per_task
+    return group, first * ROWS
+
+
+@njit(cache=True)
+def _strip(a, bp, out, row):
+    """out[row : row + ROWS] += a[same rows] @ B, with B packed in bp (rung 7)."""
+    p0 = row // MR
+    packed_rows(a, bp, out, p0, min((a.shape[0] + MR - 1) // MR, p0 + GROUP))
 
 
 # ---------------------------------------------------------------- forward / input grad
 
 
-@njit(cache=True, parallel=True)
-def _grouped_matmul(x, w, offsets, task_group, task_row, out):
+@njit(cache=True)
+def _forward_task(x, bp, offsets, task_group, task_row, out, t):
+    g = task_group[t]
+    lo, hi = offsets[g], offsets[g + 1]
+    _strip(x[lo:hi], bp[g], out[lo:hi], task_row[t])
+
+
+@njit(cache=True, parallel=THREADS)
+def _grouped_matmul(x, w, offsets, task_group, task_row, out, threaded):
+    """Tasks serially, or if ``threaded`` with threads; every w[g] packed once first."""
+    bp = pack_b(w, threaded)
+    if not threaded:
+        for t in range(task_group.shape[0]):
+            _forward_task(x, bp, offsets, task_group, task_row, out, t)
+        return
     for t in prange(task_group.shape[0]):
-        g = task_group[t]
-        lo, hi = offsets[g], offsets[g + 1]
-        i0 = task_row[t] - lo
-        register_rows(x[lo:hi], w[g], out[lo:hi], i0, min(hi - lo, i0 + ROWS), KC, NC)
+        _forward_task(x, bp, offsets, task_group, task_row, out, t)
 
 
 def grouped_matmul(x: np.ndarray, w: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """``out[seg_g] = x[seg_g] @ w[g].T`` for x (A, K), w (G, N, K) -> out (A, N)."""
+    """``out[seg_g] = x[seg_g] @ w[g].T`` for x (A, K), w (G, N, K) any strides -> out (A, N)."""
     op = "grouped_matmul"
     if x.ndim != 2 or w.ndim != 3 or x.shape[1] != w.shape[2]:
         raise ShapeError(f"{op}: expected x (A, K) and w (G, N, K) with the same K, got x "
@@ -76,9 +106,10 @@ def grouped_matmul(x: np.ndarray, w: np.ndarray, offsets: np.ndarray) -> np.ndar
     out = np.zeros((x.shape[0], w.shape[1]), x.dtype)
     if out.size == 0 or x.shape[1] == 0:
         return out
-    group, row = _strip_tasks(offsets.astype(np.int64), ROWS)
-    _grouped_matmul(np.ascontiguousarray(x), np.ascontiguousarray(w),
-                    offsets.astype(np.int64), group, row, out)
+    offsets = offsets.astype(np.int64)
+    counts = np.diff(offsets)
+    group, row = _strip_tasks(counts, counts)
+    _grouped_matmul(x, w, offsets, group, row, out, 2 * x.size * w.shape[1] >= SERIAL_FLOPS)
     return out
 
 
@@ -94,34 +125,50 @@ def grouped_matmul_reference(x: np.ndarray, w: np.ndarray, offsets: np.ndarray) 
 # ---------------------------------------------------------------- weight grad
 
 
-@njit(cache=True, parallel=True)
-def _pack_transposed(x, offsets, packed):
-    """packed[K*lo : K*hi] holds x[lo:hi].T (K, hi - lo) C-contiguously, per segment."""
-    k = x.shape[1]
-    for g in prange(offsets.shape[0] - 1):
-        lo, hi = offsets[g], offsets[g + 1]
-        block = packed[k * lo:k * hi].reshape((k, hi - lo))
-        for i in range(hi - lo):
-            for j in range(k):
-                block[j, i] = x[lo + i, j]
+@njit(cache=True)
+def _packed_segment(xp, offsets, g):
+    """Expert g's block of xp: (ceil(K / NR), rows of segment g, NR)."""
+    panels = xp.shape[0] // offsets[-1] // NR
+    lo, hi = offsets[g], offsets[g + 1]
+    return xp[panels * NR * lo:panels * NR * hi].reshape((panels, hi - lo, NR))
 
 
-@njit(cache=True, parallel=True)
-def _grouped_matmul_tn(dyt, xt, offsets, n, k, task_group, task_row, out):
+@njit(cache=True)
+def _pack_segment(x, offsets, xp, g):
+    """B = x[seg_g] (rows, K) packed into expert g's block of xp (see ``pack_b``)."""
+    block = _packed_segment(xp, offsets, g)
+    for jp in range(block.shape[0]):
+        pack_b_panel(x[offsets[g]:offsets[g + 1]].T, jp * NR, block[jp])
+
+
+@njit(cache=True)
+def _weight_task(dy, xp, offsets, task_group, task_row, out, t):
+    g = task_group[t]
+    _strip(dy[offsets[g]:offsets[g + 1]].T, _packed_segment(xp, offsets, g), out[g],
+           task_row[t])
+
+
+@njit(cache=True, parallel=THREADS)
+def _grouped_matmul_tn(dy, x, offsets, task_group, task_row, out, threaded):
+    """Pack every x[seg_g] as B, then the tasks; serially or, if ``threaded``, with threads."""
+    xp = np.zeros(((x.shape[1] + NR - 1) // NR * NR * x.shape[0]), x.dtype)
+    if not threaded:
+        for g in range(out.shape[0]):
+            _pack_segment(x, offsets, xp, g)
+        for t in range(task_group.shape[0]):
+            _weight_task(dy, xp, offsets, task_group, task_row, out, t)
+        return
+    for g in prange(out.shape[0]):
+        _pack_segment(x, offsets, xp, g)
     for t in prange(task_group.shape[0]):
-        g = task_group[t]
-        lo, hi = offsets[g], offsets[g + 1]
-        a = dyt[n * lo:n * hi].reshape((n, hi - lo))
-        bt = xt[k * lo:k * hi].reshape((k, hi - lo))
-        i0 = task_row[t]
-        register_rows(a, bt, out[g], i0, min(n, i0 + ROWS), KC, NC)
+        _weight_task(dy, xp, offsets, task_group, task_row, out, t)
 
 
 def grouped_matmul_tn(dy: np.ndarray, x: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """``out[g] = dy[seg_g].T @ x[seg_g]`` for dy (A, N), x (A, K) -> out (G, N, K).
 
-    Each segment is first packed transposed (O(A (N + K)) copies) so the product runs
-    in the dot-product form on contiguous rows; threads over (expert, row strip)."""
+    A = dy[seg_g].T is packed straight from the strided view and B = x[seg_g] once per
+    expert; threads over (expert, strip of N rows of out[g])."""
     op = "grouped_matmul_tn"
     if dy.ndim != 2 or x.ndim != 2 or dy.shape[0] != x.shape[0]:
         raise ShapeError(f"{op}: expected dy (A, N) and x (A, K) with the same A, got dy "
@@ -133,14 +180,8 @@ def grouped_matmul_tn(dy: np.ndarray, x: np.ndarray, offsets: np.ndarray) -> np.
     if out.size == 0 or a == 0:
         return out
     offsets = offsets.astype(np.int64)
-    dyt, xt = np.empty(a * n, dy.dtype), np.empty(a * k, x.dtype)
-    _pack_transposed(np.ascontiguousarray(dy), offsets, dyt)
-    _pack_transposed(np.ascontiguousarray(x), offsets, xt)
-    nonempty = np.flatnonzero(np.diff(offsets))
-    strips = -(-n // ROWS)
-    task_group = np.repeat(nonempty, strips).astype(np.int64)
-    task_row = np.tile(np.arange(strips, dtype=np.int64) * ROWS, len(nonempty))
-    _grouped_matmul_tn(dyt, xt, offsets, n, k, task_group, task_row, out)
+    group, row = _strip_tasks(np.diff(offsets), np.full(groups, n))
+    _grouped_matmul_tn(dy, x, offsets, group, row, out, 2 * a * n * k >= SERIAL_FLOPS)
     return out
 
 
@@ -153,7 +194,7 @@ def grouped_matmul_tn_reference(dy: np.ndarray, x: np.ndarray,
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=THREADS)
 def _segment_sum(dy, offsets, out):
     for g in prange(out.shape[0]):
         row = out[g]

@@ -7,12 +7,18 @@ are all tested against. Climb in order; ``python -m tinymoe.bench matmul`` times
 
 import numpy as np
 from numba import njit, prange
+from numba.core.cpu_options import ParallelOptions
 
 from tinymoe.kernels.tiles import MR, NR, zeros_tile
 
 # Reassociation lets LLVM split a sum over k into vector lanes; contraction fuses a*b+c
 # into one FMA. Neither assumes away NaN or inf, unlike fastmath=True.
 FASTMATH = {"reassoc", "contract"}
+# ``parallel=True`` also turns NumPy calls such as ``np.zeros`` into parallel loops, each a
+# thread launch of its own; with this only the explicit ``prange`` loops run on threads.
+THREADS = ParallelOptions({"prange": True, "comprehension": False, "reduction": False,
+                           "inplace_binop": False, "setitem": False, "numpy": False,
+                           "stencil": False, "fusion": False})
 TILE = 64  # cache tile edge for rungs 3-4: three 64x64 float64 tiles fit in L2
 ROWS = 32  # rows per parallel task in rungs 5-6 (a multiple of the 4-row register block)
 KC = 512  # k-panel length of rung 6: a 4 x KC strip of A stays in L1
@@ -20,6 +26,7 @@ NC = 128  # rows of B.T per panel in rung 6: NC x KC of B.T stays in L2
 PANEL_BYTES = 32 * 1024  # rung 7: a k-panel of packed B (kc x NR) stays in L1
 GROUP = 8  # rung 7: row panels (of MR rows) per parallel task, about 48 rows
 TASKS_MULTIPLE = 4  # rung 7: task count rounded up to this, so 1, 2 or 4 threads share evenly
+SERIAL_FLOPS = 2 * 96**3  # rung 7: smaller products run on one thread (docs/benchmarks.md)
 
 
 def matmul_reference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -87,7 +94,7 @@ def matmul_blocked(a, b):
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=THREADS)
 def matmul_parallel(a, b):
     """Rung 4, threads: row tiles are independent, so ``prange`` hands them to the
     cores (``numba.set_num_threads``). Each thread writes its own rows of C: no races."""
@@ -169,7 +176,7 @@ def register_rows(a, bt, out, i0, i1, kc, nc):
                         out[r, j] = _dot(a[r, k0:k1], bt[j, k0:k1], out[r, j])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=THREADS)
 def matmul_register(a, b):
     """Rung 5, register blocking in the dot-product form: transpose B once so both
     operands run contiguously along k, then compute C in 4x4 tiles (``_tile4x4``),
@@ -183,7 +190,7 @@ def matmul_register(a, b):
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=THREADS)
 def matmul_register_blocked(a, b):
     """Rung 6, register tiles inside cache panels: rung 5 re-reads all of B.T from
     L3 for every strip of 4 rows once B.T outgrows L2; cutting k into KC-long panels
@@ -226,27 +233,53 @@ def pack_b_panel(bt, j0, dst):
     """dst (K, NR) = bt[j0:j0+NR, :].T, zero past the last row of bt (N, K, any strides)."""
     width = min(NR, bt.shape[0] - j0)
     for k in range(bt.shape[1]):  # k outer: reads B = bt.T row by row, NR at a time
+        src, row = bt[j0:j0 + width, k], dst[k]  # 1-D views: simpler index math
         for jj in range(width):
-            dst[k, jj] = bt[j0 + jj, k]
+            row[jj] = src[jj]
+
+
+@njit(cache=True)
+def _pack_b_item(bt, bp, q):
+    """Panel q of the (batch entry, column panel) pairs of ``pack_b``."""
+    i, jp = q // bp.shape[1], q % bp.shape[1]
+    pack_b_panel(bt[i], jp * NR, bp[i, jp])
+
+
+@njit(cache=True, parallel=THREADS)
+def pack_b(bt, threaded):
+    """B = bt[i].T for every i, packed: bt (Bb, N, K) any strides -> (Bb, ceil(N/NR), K, NR)
+    zero-padded; the panels are shared out over threads if ``threaded``."""
+    batches, n, kdim = bt.shape
+    bp = np.zeros((batches, (n + NR - 1) // NR, kdim, NR), bt.dtype)
+    if not threaded:
+        for q in range(batches * bp.shape[1]):
+            _pack_b_item(bt, bp, q)
+        return bp
+    for q in prange(batches * bp.shape[1]):
+        _pack_b_item(bt, bp, np.int64(q))
+    return bp
 
 
 @njit(cache=True)
 def packed_rows(a, bp, out, p0, p1):
     """out[p0*MR : p1*MR] += a[same rows] @ B for row panels [p0, p1), by ``_micro``.
 
-    a (M, K) any strides; bp (ceil(N/NR), K, NR) the packed B (``pack_b_panel``);
-    out (M, N). The k axis runs in panels of kc (PANEL_BYTES of B per panel, L1); per
-    panel the rows of A are packed k-major, (p1-p0) x kc x MR (L2), zero-padded."""
+    a (M, K) any strides (``A.T`` is packed straight from the view, no copy first); bp
+    (ceil(N/NR), K, NR) the packed B (``pack_b``); out (M, N). The k axis runs in panels
+    of kc (PANEL_BYTES of B per panel, L1); per panel the rows of A are packed k-major,
+    (p1-p0) x kc x MR (L2), zero-padded."""
     m, kdim = a.shape
-    kc = max(1, PANEL_BYTES // (NR * a.itemsize))
+    kc = max(1, min(kdim, PANEL_BYTES // (NR * a.itemsize)))  # >= 1 even when K = 0
     ap = np.empty((p1 - p0, kc, MR), a.dtype)
     for k0 in range(0, kdim, kc):
         k1 = min(kdim, k0 + kc)
-        ap[:] = 0
         for p in range(p0, p1):
-            for r in range(min(MR, m - p * MR)):
-                for k in range(k0, k1):
+            rows = min(MR, m - p * MR)
+            for k in range(k0, k1):  # writes ap in order; MR neighbouring reads of A.T
+                for r in range(rows):
                     ap[p - p0, k - k0, r] = a[p * MR + r, k]
+                for r in range(rows, MR):
+                    ap[p - p0, k - k0, r] = 0
         for jp in range(bp.shape[0]):
             for p in range(p0, p1):
                 _micro(ap[p - p0, : k1 - k0], bp[jp, k0:k1], out, p * MR, jp * NR)
@@ -263,21 +296,24 @@ def row_groups(m):
     return max(1, min(panels, tasks)), panels
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=THREADS)
 def matmul_packed(a, b):
     """Rung 7, packing + an outer-product micro-kernel (GotoBLAS's design): copy B
     once into NR-wide column panels and A into MR-row panels, both laid out in the
     order the micro-kernel reads them, then update MR x NR tiles of C held in vector
     registers (``_micro``). Per k step: NR/16 vector loads of B + MR broadcasts of A
     feed MR*NR/16 vector FMAs, and no horizontal sums, so with 512-bit vectors this
-    rung can pass the 256-bit FMA peak that caps rungs 5-6 (docs/benchmarks.md)."""
+    rung can pass the 256-bit FMA peak that caps rungs 5-6 (docs/benchmarks.md).
+    Products under SERIAL_FLOPS skip the threads: launching them costs more."""
     m, kdim = a.shape
     n = b.shape[1]
-    bp = np.zeros(((n + NR - 1) // NR, kdim, NR), a.dtype)
-    for jp in range(bp.shape[0]):  # serial: a second parallel region costs more here
-        pack_b_panel(b.T, jp * NR, bp[jp])
+    threaded = 2 * m * n * kdim >= SERIAL_FLOPS
+    bp = pack_b(b.T[None], threaded)[0]
     out = np.zeros((m, n), a.dtype)
     tasks, panels = row_groups(m)
+    if not threaded:
+        packed_rows(a, bp, out, 0, panels)
+        return out
     for t in prange(tasks):
         packed_rows(a, bp, out, t * panels // tasks, (t + 1) * panels // tasks)
     return out

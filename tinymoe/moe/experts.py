@@ -51,7 +51,7 @@ class GroupedLinear(Function):
         need_x, need_w, need_b, _ = ctx.needs_input_grad
         grad_x = grad_w = grad_b = None
         if need_x:
-            wt = np.ascontiguousarray(w.transpose(0, 2, 1))  # (E, K, N)
+            wt = w.transpose(0, 2, 1)  # (E, K, N), a strided view the kernel packs from
             grad_x = gg.implementation("grouped_matmul")(grad, wt, offsets)
         if need_w:
             grad_w = gg.implementation("grouped_matmul_tn")(grad, x, offsets)

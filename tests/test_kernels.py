@@ -444,3 +444,17 @@ print(sum(len(d.signatures) for d in found), tinymoe.get_backend())
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["0", "numba"]
+
+
+def test_every_numba_function_lives_under_tinymoe_kernels():
+    """``tinymoe.kernels`` sets Numba's CPU features when imported; a jitted function
+    decorated elsewhere first would fix the vector width before that."""
+    import pathlib
+
+    import tinymoe
+
+    root = pathlib.Path(tinymoe.__file__).parent
+    outside = [str(p.relative_to(root)) for p in root.rglob("*.py")
+               if "kernels" not in p.parts and ("@njit" in p.read_text()
+                                                or "numba.njit" in p.read_text())]
+    assert outside == [], f"move these jitted functions into tinymoe/kernels/: {outside}"

@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 export MPLBACKEND ?= Agg
+# JupyterLab refuses to run as root unless told (containers, fresh cloud machines)
+LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test lint stubs grade bench clean
 
@@ -21,7 +23,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 
 ## lab: set everything up and open the lessons in JupyterLab
 lab: $(VENV)/.lessons-installed
-	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/jupyter lab lessons/
+	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/jupyter lab $(LAB_FLAGS) lessons/
 
 ## test: set everything up and run the whole test suite (what CI runs)
 test: $(VENV)/.dev-installed

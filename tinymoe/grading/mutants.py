@@ -1,0 +1,400 @@
+"""Check that the graded tests catch plausible wrong answers (mutants) and accept other
+correct ones (alternatives).
+
+Layout: `tests/exercises/mutants/NN_topic/NN_M__short_slug.py`, one file per variant. Its
+module docstring's first line is `mutant NN.M: <the mistake>` or `alternative NN.M: <how it
+differs>`; its body is appended to `solutions/NN_topic.py` (after a blank line) to build the
+submission, so it only redefines what it changes.
+
+A mutant is *caught* when its own exercise NN.M loses at least one point, computed as the
+grader does (the sum of the `points` markers of the tests that passed). An alternative must
+score full marks on every exercise of its lesson. The unmodified reference is graded first:
+if it does not score full marks, nothing is counted.
+
+    python -m tinymoe.grading.mutants [NN | NN_topic | path/to/mutant.py ...] [--timeout S]
+
+prints one line per variant and `mutants caught: N/M`, `alternatives at full marks: A/B`;
+exit status 1 if a mutant survives, an alternative loses points, or something is broken.
+
+Each lesson runs in one worker process that calls `pytest.main` once per variant (no
+interpreter start-up or imports per variant); pytest-timeout interrupts a test that loops,
+and the parent kills a worker that stops reporting (a loop that never returns to Python),
+scores that variant as having hung and resumes with the rest in a fresh worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tinymoe.grading.paths import repo_root
+
+FILE_RE = re.compile(r"^(\d\d)_(\d+)__(\w+)\.py$")
+HEADER_RE = re.compile(r"^(mutant|alternative) (\d\d\.\d+): (.+)$")
+DEFAULT_TIMEOUT_S = 20.0
+GRACE_S = 15.0  # a worker silent this long past the per-test limit is killed
+BASELINE = "reference"
+
+
+@dataclass
+class Variant:
+    """One file under tests/exercises/mutants/NN_topic/."""
+
+    path: Path
+    kind: str  # "mutant" | "alternative"
+    exercise: str  # NN.M
+    slug: str
+    description: str
+
+    @property
+    def lesson_dir(self) -> str:
+        return self.path.parent.name
+
+
+@dataclass
+class Outcome:
+    """Points per exercise for one graded submission (a variant or the reference)."""
+
+    name: str
+    earned: dict[str, int] = field(default_factory=dict)
+    possible: dict[str, int] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)  # first failure per exercise
+    error: str = ""
+
+
+def parse_variant(path: Path) -> Variant:
+    """Read a variant file's name and docstring; ValueError names what is malformed."""
+    match = FILE_RE.match(path.name)
+    if not match:
+        raise ValueError(f"{path}: the file name must look like NN_M__short_slug.py")
+    lesson, number, slug = match.groups()
+    try:
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    except SyntaxError as err:
+        raise ValueError(f"{path}: not valid Python ({err})") from err
+    header = HEADER_RE.match(doc.splitlines()[0].strip() if doc else "")
+    if not header:
+        raise ValueError(
+            f"{path}: the docstring's first line must be 'mutant NN.M: <the mistake>' "
+            "or 'alternative NN.M: <how it differs>'"
+        )
+    kind, exercise, description = header.groups()
+    if exercise != f"{lesson}.{number}":
+        raise ValueError(f"{path}: the docstring says {exercise}, the file name {lesson}.{number}")
+    if not path.parent.name.startswith(f"{lesson}_"):
+        raise ValueError(f"{path}: lesson {lesson}'s variants belong in a folder {lesson}_topic/")
+    return Variant(path, kind, exercise, slug, description)
+
+
+def discover(root: Path, targets: list[str]) -> dict[str, list[Variant]]:
+    """Variants grouped by lesson folder ('NN_topic'), for lessons/paths in `targets`
+    (all lessons that have a mutants folder when empty)."""
+    base = root / "tests" / "exercises" / "mutants"
+    folders = sorted(p for p in base.glob("[0-9][0-9]_*") if p.is_dir())
+    chosen: dict[str, list[Path]] = {}
+    for target in targets or [f.name for f in folders]:
+        path = Path(target)
+        if path.suffix == ".py":
+            path = path.resolve()
+            if not path.is_file():
+                raise FileNotFoundError(f"no mutant file {target}")
+            chosen.setdefault(path.parent.name, []).append(path)
+            continue
+        matches = [f for f in folders if f.name == target or f.name.startswith(f"{target}_")]
+        if not matches:
+            raise FileNotFoundError(f"no mutants folder for lesson {target!r} under {base}")
+        for folder in matches:
+            chosen[folder.name] = sorted(folder.glob("[0-9][0-9]_*.py"))
+    return {lesson: [parse_variant(p) for p in paths] for lesson, paths in sorted(chosen.items())}
+
+
+# ---------------------------------------------------------------- worker (one lesson) ---
+
+
+class _Collector:
+    """pytest plugin: points per exercise, first failure line, and a heartbeat per test."""
+
+    def __init__(self, beat):
+        self.beat = beat
+        self.tests: dict[str, dict] = {}
+
+    def pytest_collection_finish(self, session):
+        for item in session.items:
+            exercise = item.get_closest_marker("exercise")
+            points = item.get_closest_marker("points")
+            self.tests[item.nodeid] = {
+                "exercise": exercise.args[0] if exercise and exercise.args else None,
+                "points": points.args[0] if points and points.args else 0,
+                "passed": None,
+                "message": "",
+            }
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.tests[f"collect:{report.nodeid}"] = {
+                "exercise": None, "points": 0, "passed": False,
+                "message": f"collection error in {report.nodeid}",
+            }
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.beat({"event": "test", "nodeid": nodeid})
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = (yield).get_result()
+        test = self.tests[item.nodeid]
+        if report.passed and call.when == "call" and test["passed"] is None:
+            test["passed"] = True
+        elif not report.passed:
+            if test["passed"] is not False:
+                text = call.excinfo.exconly() if call.excinfo else str(report.longrepr)
+                lines = [s.strip() for s in text.splitlines() if s.strip()]
+                lines = [s for s in lines if s != "AssertionError:"] or ["(no message)"]
+                test["message"] = lines[0].removeprefix("AssertionError: ")
+            test["passed"] = False
+
+
+def _grade_once(root: Path, tests: list[str], folder: Path, exercise: str | None,
+                timeout: float, beat) -> Outcome:
+    """Run the lesson's graded tests in this process against the submission `folder`."""
+    # Test modules (and conftests) are imported afresh for each submission, so no state
+    # cached at module level survives from one variant to the next.
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None) or ""
+        if file.startswith(str(root / "tests")):
+            del sys.modules[name]
+    collector = _Collector(beat)
+    args = [*tests, f"--submission={folder}", "-q", "-p", "no:cacheprovider",
+            "--no-header", "--no-summary", f"--rootdir={root}",
+            f"--timeout={timeout:g}", "--timeout-method=signal"]
+    if exercise:
+        args.append(f"--exercise={exercise}")
+    rc = pytest.main(args, plugins=[collector])
+    outcome = Outcome(folder.name)
+    if rc not in (0, 1) and not collector.tests:
+        outcome.error = f"pytest exited with code {int(rc)} before running any test"
+    for test in collector.tests.values():
+        ex = test["exercise"] or "(collection)"
+        outcome.possible[ex] = outcome.possible.get(ex, 0) + test["points"]
+        outcome.earned[ex] = outcome.earned.get(ex, 0) + (test["points"] if test["passed"] else 0)
+        if not test["passed"] and ex not in outcome.messages:
+            outcome.messages[ex] = test["message"] or "did not run"
+    return outcome
+
+
+def _worker(root: Path, lesson: str, files: list[str], events: Path, timeout: float,
+            with_reference: bool = True) -> None:
+    """Grade the reference (unless told not to), then each variant in `files`; one JSON
+    line per event in `events`."""
+    out = open(events, "a", encoding="utf-8")  # closed at the end
+
+    def beat(event):
+        out.write(json.dumps(event) + "\n")
+        out.flush()
+
+    solutions = root / "solutions"
+    tests = sorted(str(p) for p in (root / "tests" / "exercises").glob(f"test_{lesson[:2]}_*.py"))
+    if not tests:
+        beat({"event": "fatal", "message": f"no graded tests tests/exercises/test_{lesson[:2]}_*"})
+        return
+    source = (solutions / f"{lesson}.py").read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="tinymoe-mutants-") as tmp:
+        for name in [BASELINE, *files] if with_reference else files:
+            variant = None if name == BASELINE else parse_variant(Path(name))
+            slug = "reference" if variant is None else variant.path.stem
+            folder = Path(tmp) / f"m{slug}"
+            folder.mkdir()
+            for lesson_path in solutions.glob("[0-9][0-9]_*.py"):  # lessons it may import
+                shutil.copy(lesson_path, folder / lesson_path.name)
+            extra = "" if variant is None else variant.path.read_text(encoding="utf-8")
+            (folder / f"{lesson}.py").write_text(source + "\n\n" + extra, encoding="utf-8")
+            beat({"event": "start", "name": name})
+            exercise = variant.exercise if variant and variant.kind == "mutant" else None
+            outcome = _grade_once(root, tests, folder, exercise, timeout, beat)
+            beat({"event": "done", "name": name, "earned": outcome.earned,
+                  "possible": outcome.possible, "messages": outcome.messages,
+                  "error": outcome.error})
+    out.close()
+
+
+# ----------------------------------------------------------------------- parent side ---
+
+
+def _read(events: Path) -> list[dict]:
+    found = []
+    if events.exists():
+        for line in events.read_text(encoding="utf-8").splitlines():
+            try:
+                found.append(json.loads(line))
+            except json.JSONDecodeError:  # cut short by a kill
+                break
+    return found
+
+
+def run_lesson(root: Path, lesson: str, variants: list[Variant],
+               timeout: float = DEFAULT_TIMEOUT_S) -> tuple[Outcome, dict[str, Outcome]]:
+    """Grade the reference and every variant of one lesson; returns (reference, by path)."""
+    todo = [str(v.path) for v in variants]
+    results: dict[str, Outcome] = {}
+    reference = None
+    first = True
+    while first or todo:
+        with tempfile.TemporaryDirectory(prefix="tinymoe-mutants-log-") as tmp:
+            events, log = Path(tmp) / "events.jsonl", Path(tmp) / "worker.log"
+            command = [sys.executable, "-m", "tinymoe.grading.mutants", "--worker", lesson,
+                       "--events", str(events), "--timeout", f"{timeout:g}", *todo]
+            if not first:
+                command.append("--skip-reference")
+            env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
+            env.pop("TINYMOE_FAST", None)
+            with open(log, "w") as sink:
+                proc = subprocess.Popen(command, cwd=root, stdout=sink, stderr=subprocess.STDOUT,
+                                        env=env, start_new_session=True)
+                killed = _watch(proc, events, timeout + GRACE_S)
+            found = _read(events)
+            tail = log.read_text(errors="replace")[-2000:]
+        fatal = [e["message"] for e in found if e["event"] == "fatal"]
+        if fatal:
+            raise RuntimeError(f"lesson {lesson}: {fatal[0]}")
+        started = None
+        for event in found:
+            if event["event"] == "start":
+                started = event["name"]
+            elif event["event"] == "done":
+                outcome = Outcome(event["name"], event["earned"], event["possible"],
+                                  event["messages"], event["error"])
+                if event["name"] == BASELINE:
+                    reference = outcome
+                else:
+                    results[event["name"]] = outcome
+                started = None
+        if first and reference is None and started != BASELINE:
+            raise RuntimeError(f"lesson {lesson}: the worker failed to start:\n{tail}")
+        if started is not None:  # the worker died inside this submission's tests
+            why = "hung (killed)" if killed else f"crashed (exit code {proc.returncode})"
+            if started == BASELINE:
+                raise RuntimeError(f"lesson {lesson}: the reference solution {why}:\n{tail}")
+            results[started] = Outcome(started, error=f"the test run {why}")
+        elif proc.returncode != 0 and len(results) < len(variants):
+            raise RuntimeError(f"lesson {lesson}: worker exited with {proc.returncode}:\n{tail}")
+        first = False
+        todo = [name for name in todo if name not in results]
+    return reference, results
+
+
+def _watch(proc: subprocess.Popen, events: Path, limit: float) -> bool:
+    """Wait for the worker; kill it when its event log is silent for `limit` seconds."""
+    size, since = -1, time.monotonic()
+    while proc.poll() is None:
+        time.sleep(0.1)
+        now = events.stat().st_size if events.exists() else 0
+        if now != size:
+            size, since = now, time.monotonic()
+        elif time.monotonic() - since > limit:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+            return True
+    return False
+
+
+def judge(variant: Variant, outcome: Outcome) -> tuple[bool, str]:
+    """(ok, points text): a mutant is ok when caught, an alternative when at full marks."""
+    if variant.kind == "mutant":
+        if outcome.error == "the test run hung (killed)" or outcome.error.startswith(
+            "the test run crashed"
+        ):
+            return True, outcome.error
+        possible = outcome.possible.get(variant.exercise, 0)
+        earned = outcome.earned.get(variant.exercise, 0)
+        if outcome.error or possible == 0:
+            return False, outcome.error or f"no graded test of {variant.exercise} ran"
+        return earned <= possible - 1, f"{earned}/{possible}"
+    lost = {ex: f"{outcome.earned[ex]}/{p}" for ex, p in outcome.possible.items()
+            if outcome.earned.get(ex, 0) < p}
+    earned, possible = sum(outcome.earned.values()), sum(outcome.possible.values())
+    if outcome.error:
+        return False, outcome.error
+    return not lost and possible > 0, f"{earned}/{possible}" + (f" lost {lost}" if lost else "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tinymoe.grading.mutants",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("targets", nargs="*", help="lessons (NN or NN_topic) or mutant files")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+                        help="per-test time limit in seconds")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--events", help=argparse.SUPPRESS)
+    parser.add_argument("--skip-reference", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    root = repo_root()
+    if args.worker:
+        _worker(root, args.worker, args.targets, Path(args.events), args.timeout,
+                with_reference=not args.skip_reference)
+        return 0
+    return report(root, args.targets, args.timeout)
+
+
+def report(root: Path, targets: list[str], timeout: float) -> int:
+    """Run and print everything for `targets`; the exit status."""
+    start = time.monotonic()
+    try:
+        lessons = discover(root, targets)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    caught = mutants = full = alternatives = 0
+    problems = []
+    for lesson, variants in lessons.items():
+        try:
+            reference, results = run_lesson(root, lesson, variants, timeout)
+        except RuntimeError as err:
+            problems.append(str(err))
+            print(f"{lesson}: ERROR {err}")
+            continue
+        short = {ex: f"{reference.earned.get(ex, 0)}/{p}" for ex, p in reference.possible.items()
+                 if reference.earned.get(ex, 0) < p}
+        if short or reference.error:
+            problems.append(f"{lesson}: the reference itself loses points {short}; "
+                            f"{reference.messages} {reference.error}")
+            print(f"{lesson}: ERROR the reference solution does not score full marks: {short}")
+            continue
+        print(f"{lesson}: reference {sum(reference.earned.values())}/"
+              f"{sum(reference.possible.values())}")
+        for variant in variants:
+            outcome = results[str(variant.path)]
+            ok, points = judge(variant, outcome)
+            if variant.kind == "mutant":
+                mutants += 1
+                caught += ok
+                status = "caught" if ok else "SURVIVED"
+                note = outcome.messages.get(variant.exercise, "") if ok else variant.description
+            else:
+                alternatives += 1
+                full += ok
+                status = "full" if ok else "LOST"
+                note = "" if ok else "; ".join(f"{k}: {v}" for k, v in outcome.messages.items())
+            line = f"  {variant.exercise:<6} {variant.slug:<40} {status:<8} {points:<7} {note}"
+            print(line[:160].rstrip())
+    print(f"mutants caught: {caught}/{mutants}")
+    print(f"alternatives at full marks: {full}/{alternatives}")
+    print(f"({time.monotonic() - start:.1f} s)")
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return 0 if caught == mutants and full == alternatives and not problems else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -231,3 +231,125 @@ def test_check_state_shapes_names_keys_and_both_shapes():
     with pytest.raises(CheckpointError, match=r"unexpected keys \['head.w'\]"):
         check_state_shapes(model, extra)
     check_state_shapes(model, extra, strict=False)
+
+
+# --- hostile and interrupted files: each is built here, by the test ------------------------
+
+
+def test_a_declared_huge_array_is_refused_before_allocating(tmp_path):
+    path = tmp_path / "huge.npz"
+    save({"w": np.ones(2)}, path)
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_2_0(
+        buf, {"descr": "<f8", "fortran_order": False, "shape": (1 << 40,)}
+    )
+    fake = buf.getvalue() + np.ones(2).tobytes()  # the header includes the magic
+    _rewrite(path, drop="w.npy", add={"w.npy": fake})
+    declared = r"declares 8796093022208 bytes"
+    with pytest.raises(CheckpointError, match=rf"huge.npz.*key 'w'.*{declared}"):
+        load(path)
+
+
+def test_compressed_entries_are_refused(tmp_path):
+    """A deflate bomb: a few KiB on disk that would inflate to 64 MiB of zeros."""
+    path = tmp_path / "bomb.npz"
+    save({"w": np.ones(2)}, path)
+    with zipfile.ZipFile(path) as src:
+        members = {n: src.read(n) for n in src.namelist()}
+    members["w.npy"] = _npy_bytes(np.zeros(8 << 20))
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for name, data in members.items():
+            dst.writestr(name, data)
+    assert path.stat().st_size < 1 << 20
+    with pytest.raises(CheckpointError, match=r"bomb.npz.*compressed"):
+        load(path)
+
+
+def _write_manifest(path, root=None, text=None):
+    """Replace the manifest of the checkpoint at ``path`` (built from ``root``, or raw JSON)."""
+    manifest = {"format": "tinymoe-checkpoint", "version": 1, "root": root}
+    raw = text.encode() if text is not None else json.dumps(manifest).encode()
+    buf = _npy_bytes(np.frombuffer(raw, dtype=np.uint8))
+    _rewrite(path, drop="__tinymoe_manifest__.npy", add={"__tinymoe_manifest__.npy": buf})
+
+
+@pytest.mark.parametrize("depth", [300, 900, 5000])
+def test_a_deeply_nested_manifest_is_a_checkpoint_error(tmp_path, depth):
+    path = tmp_path / "deep.npz"
+    save({"w": np.ones(2)}, path)
+    nested = '{"type": "list", "items": [' * depth + '{"type": "value", "value": 1}'
+    nested += "]}" * depth
+    _write_manifest(path, text='{"format": "tinymoe-checkpoint", "version": 1, "root": '
+                    + nested + "}")
+    with pytest.raises(CheckpointError, match=r"deep.npz.*(nested deeper than|unreadable)"):
+        load(path)
+
+
+def test_duplicate_manifest_keys_and_entries_are_refused(tmp_path):
+    path = tmp_path / "dup.npz"
+    save({"w": np.ones(2)}, path)
+    value = {"type": "value", "value": 1}
+    _write_manifest(path, {"type": "dict", "items": [["a", value], ["a", value]]})
+    with pytest.raises(CheckpointError, match=r"dup.npz.*duplicate keys"):
+        load(path)
+    save({"w": np.ones(2)}, path)
+    with zipfile.ZipFile(path, "a") as archive, pytest.warns(UserWarning, match="Duplicate"):
+        archive.writestr("w.npy", _npy_bytes(np.zeros(2)))
+    with pytest.raises(CheckpointError, match=r"dup.npz.*duplicate entries"):
+        load(path)
+
+
+def test_save_refuses_cycles_nul_keys_and_absurd_depth(tmp_path):
+    path = tmp_path / "x.npz"
+    loop: dict = {"w": np.ones(1)}
+    loop["self"] = loop
+    with pytest.raises(CheckpointError, match=r"self: the structure contains itself"):
+        save(loop, path)
+    with pytest.raises(CheckpointError, match=r"contains a NUL byte"):
+        save({"a\x00b": np.ones(1)}, path)
+    deep: list = []
+    node = deep
+    for _ in range(300):
+        node.append([])
+        node = node[0]
+    with pytest.raises(CheckpointError, match="nested deeper than"):
+        save(deep, path)
+    shared = [np.ones(1)]
+    save({"a": shared, "b": shared}, path)  # the same list twice is not a cycle
+    assert list(load(path)) == ["a", "b"]
+
+
+def test_a_failed_save_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.npz"
+    save({"w": np.ones(3)}, path)
+    calls = {"n": 0}
+    write = np.lib.format.write_array
+
+    def dies_midway(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("killed mid-save")
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(np.lib.format, "write_array", dies_midway)
+    with pytest.raises(KeyboardInterrupt):
+        save({"w": np.zeros(3), "b": np.zeros(100_000)}, path)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(load(path)["w"], np.ones(3))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt.npz"]
+
+
+def test_concurrent_saves_to_one_path_never_collide(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "shared.npz"
+
+    def writer(i):
+        for _ in range(5):
+            save({"who": np.full(50_000, float(i))}, path)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(writer, range(4)))
+    who = load(path)["who"]
+    assert who.shape == (50_000,) and np.all(who == who[0])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shared.npz"]

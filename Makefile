@@ -21,9 +21,16 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev,oracle]'
 	touch $@
 
-## lab: set everything up and open the lessons in JupyterLab
+## lab: set everything up and open the lessons in JupyterLab. It serves the whole checkout
+## (lessons/ and the exercises/ you edit), opens on the first lesson, and puts the venv's
+## scripts first on PATH so that `tinymoe hint NN.M` works in JupyterLab's terminals.
+LAB_OPEN ?= lessons/01_neurons.ipynb
+JUPYTER  ?= $(BIN)/jupyter
 lab: $(VENV)/.lessons-installed
-	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/jupyter lab $(LAB_FLAGS) lessons/
+	export PATH="$(CURDIR)/$(BIN):$$PATH" \
+	  MPLBACKEND=module://matplotlib_inline.backend_inline; \
+	$(JUPYTER) lab $(LAB_FLAGS) --ServerApp.root_dir="$(CURDIR)" \
+	  --LabApp.default_url="/lab/tree/$(LAB_OPEN)"
 
 ## test: set everything up and run the whole test suite (what CI runs)
 test: $(VENV)/.dev-installed

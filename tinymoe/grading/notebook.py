@@ -1,14 +1,29 @@
-"""Notebook helpers: `use` the learner's functions with a fallback, `check` them inline."""
+"""Notebook helpers: `use` the learner's functions with a fallback, `check` them inline.
+
+`use("NN")` returns a live view of `exercises/NN_topic.py`: every attribute access and every
+call first checks whether the file changed on disk (modification time and size, then a
+content hash) and re-imports it if so, so an edit reaches the next cell without restarting
+the kernel. A function whose body still holds an exercise stub
+(`raise NotImplementedError("exercise NN.M: ...")`) is replaced, inside the learner's module
+too, by a wrapper that runs the reference solution of *that* function while the stub
+stands. Given code that calls it (a training loop, a demo helper) keeps running the
+learner's finished parts, and the notice names the unfinished exercise and function.
+"""
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import os
-from types import ModuleType, SimpleNamespace
+import re
+from pathlib import Path
+from types import CodeType, ModuleType, TracebackType
 
-from tinymoe.grading.loader import impl_dir, load_lesson
-from tinymoe.grading.paths import repo_root
+from tinymoe.grading.loader import impl_dir, load_module
+from tinymoe.grading.paths import lesson_file, repo_root
+
+STUB_RE = re.compile(r"^exercise (\d\d\.\d+): ")
 
 
 def _public(module: ModuleType) -> dict:
@@ -22,46 +37,143 @@ def _public(module: ModuleType) -> dict:
     }
 
 
-def _with_fallback(mine, reference, noticed: set):
-    """`mine`, falling back to `reference` (with a notice, once) while it is still a stub."""
-
-    @functools.wraps(mine)
-    def call(*args, **kwargs):
-        try:
-            return mine(*args, **kwargs)
-        except NotImplementedError as err:
-            if not str(err).startswith("exercise ") or reference is None:
-                raise
-            if mine.__name__ not in noticed:
-                noticed.add(mine.__name__)
-                what = str(err).split(":")[0]
-                print(f"[tinymoe] {what} not done yet: using the reference solution "
-                      f"for {mine.__name__}()")
-            return reference(*args, **kwargs)
-
-    return call
+def _holds_stub(code: CodeType) -> bool:
+    """Whether `code` (or a function nested in it) contains an exercise stub's message."""
+    return any(
+        (isinstance(c, str) and STUB_RE.match(c)) or (isinstance(c, CodeType) and _holds_stub(c))
+        for c in code.co_consts
+    )
 
 
-def use(lesson: str, reference: bool = False) -> SimpleNamespace | ModuleType:
+def _raised_in(tb: TracebackType | None, path: str) -> str | None:
+    """The qualified name of the innermost function of file `path` on traceback `tb`."""
+    name = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == path:
+            name = tb.tb_frame.f_code.co_qualname
+        tb = tb.tb_next
+    return name
+
+
+def _cell() -> int | None:
+    """The IPython execution count of the running cell (None outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return None if shell is None else shell.execution_count
+
+
+class _Loaded:
+    """One import of the learner's file: its module, with stubbed functions wrapped."""
+
+    def __init__(self, path: Path, reference: ModuleType):
+        data = path.read_bytes()
+        self.digest = hashlib.sha256(data).hexdigest()
+        self.module = load_module(path)
+        self.noticed: set = set()  # (exercise id, function, cell): one notice each
+        theirs = _public(reference)
+        for name, obj in _public(self.module).items():
+            if inspect.isfunction(obj) and _holds_stub(obj.__code__) and name in theirs:
+                setattr(self.module, name, self._fallback(obj, theirs[name]))
+
+    def _fallback(self, mine, reference):
+        """`mine`, running `reference` instead (with a notice) while its stub raises."""
+
+        @functools.wraps(mine)
+        def call(*args, **kwargs):
+            try:
+                return mine(*args, **kwargs)
+            except NotImplementedError as err:
+                if not STUB_RE.match(str(err)):
+                    raise
+                self.notice(str(err), _raised_in(err.__traceback__, mine.__code__.co_filename),
+                            mine.__name__)
+                return reference(*args, **kwargs)
+
+        return call
+
+    def notice(self, message: str, raised_in: str | None, stand_in: str) -> None:
+        """One line per (exercise, function standing in, notebook cell)."""
+        exercise = STUB_RE.match(message).group(1)
+        key = (exercise, stand_in, _cell())
+        if key in self.noticed:
+            return
+        self.noticed.add(key)
+        where = "" if raised_in in (None, stand_in) else f" (in {raised_in}())"
+        print(f"[tinymoe] exercise {exercise} not done yet{where}: "
+              f"using the reference solution for {stand_in}()")
+
+
+class Lesson:
+    """A live view of the learner's lesson module: re-imported whenever its file changes.
+
+    Public functions fall back to the reference while a stub inside them (or in a class
+    method they call) raises; classes are the learner's own.
+    """
+
+    def __init__(self, path: Path, reference: ModuleType):
+        self._path, self._reference = path, reference
+        self._stat: tuple[int, int] | None = None
+        self._loaded: _Loaded | None = None
+        self._refresh()
+
+    def _refresh(self) -> _Loaded:
+        """The current import of the file, re-importing it if it changed since."""
+        st = os.stat(self._path)
+        stat = (st.st_mtime_ns, st.st_size)
+        if stat != self._stat:
+            fresh = hashlib.sha256(self._path.read_bytes()).hexdigest()
+            if self._loaded is None or fresh != self._loaded.digest:
+                self._loaded = _Loaded(self._path, self._reference)
+            self._stat = stat
+        return self._loaded
+
+    def __getattr__(self, name: str):
+        module = self._refresh().module
+        if name.startswith("_") or name not in _public(module):
+            raise AttributeError(f"{self._path.name} defines no public function or class {name!r}")
+        obj = vars(module)[name]
+        return obj if inspect.isclass(obj) else self._delegate(name, obj)
+
+    def __dir__(self):
+        return sorted(_public(self._refresh().module))
+
+    def _delegate(self, name: str, current):
+        """A function that calls the *current* version of `name` (edits reach old handles)."""
+
+        @functools.wraps(inspect.unwrap(current))
+        def call(*args, **kwargs):
+            loaded = self._refresh()
+            fn = getattr(loaded.module, name)
+            try:
+                return fn(*args, **kwargs)
+            except NotImplementedError as err:
+                reference = getattr(self._reference, name, None)
+                if not STUB_RE.match(str(err)) or reference is None:
+                    raise
+                raised_in = _raised_in(err.__traceback__, str(self._path))
+                loaded.notice(str(err), raised_in, name)
+                return reference(*args, **kwargs)
+
+        return call
+
+
+def use(lesson: str, reference: bool = False) -> Lesson | ModuleType:
     """The learner's functions and classes of `lesson` ('NN' or 'NN_topic').
 
     Functions still raising the stub's NotImplementedError fall back to the reference
-    solution with a visible notice (once per function). Classes are the learner's own.
-    `reference=True` returns the solutions module itself. With TINYMOE_IMPL=solutions
+    solution with a one-line notice (once per exercise, function and notebook cell).
+    Edits to the file are picked up on the next access or call. Classes are the learner's
+    own. `reference=True` returns the solutions module itself. With TINYMOE_IMPL=solutions
     (CI) everything comes from solutions/.
     """
     root = repo_root()
-    solutions = load_lesson(root / "solutions", lesson)
+    solutions = load_module(lesson_file(root / "solutions", lesson))
     if reference or os.environ.get("TINYMOE_IMPL") == "solutions":
         return solutions
-    mine = load_lesson(impl_dir(root, "exercises"), lesson)
-    theirs, noticed = _public(solutions), set()
-    return SimpleNamespace(
-        **{
-            name: _with_fallback(obj, theirs.get(name), noticed) if inspect.isfunction(obj) else obj
-            for name, obj in _public(mine).items()
-        }
-    )
+    return Lesson(lesson_file(impl_dir(root, "exercises"), lesson), solutions)
 
 
 def check(target: str, timeout: float = 60.0) -> None:

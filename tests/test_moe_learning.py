@@ -43,7 +43,7 @@ def _train(net, data, moe=None):
         opt.zero_grad()
         loss = F.mse_loss(net(x), y)
         if moe is not None:
-            loss = loss + moe.aux_loss
+            loss = loss + net.aux_loss()
             ratios.append(moe.stats.max_load_ratio)
         loss.backward()
         opt.step()
@@ -56,7 +56,7 @@ def _train(net, data, moe=None):
 def _active_parameters(moe):
     """Router + one expert: what one token's forward pass uses."""
     per_expert = sum(p.data.size for p in moe.experts.parameters()) // moe.n_experts
-    return moe.router.data.size + per_expert
+    return moe.router.weight.data.size + per_expert
 
 
 def test_top1_moe_beats_a_dense_mlp_with_the_same_active_parameters(data):

@@ -16,7 +16,8 @@ def _moe_after_steps(rng, steps=3):
     moe = MoE(2, 4, 3, top_k=1, router="switch")
     history = []
     for _ in range(steps):
-        moe(tm.tensor(rng.standard_normal((20, 2)).astype(np.float32)))
+        with tm.no_grad():  # routing pictures only: no loss, so no aux loss to collect
+            moe(tm.tensor(rng.standard_normal((20, 2)).astype(np.float32)))
         history.append(moe.stats)
     return moe, history
 

@@ -6,6 +6,11 @@ A loader yields ``(inputs..., target)`` tuples of Tensors (``tinymoe.data.DataLo
 averaged over samples. A metric is ``fn(y_true, y_pred_logits) -> float`` on NumPy arrays, or
 one of the names in ``METRICS``; train metrics use the predictions made during the epoch
 (the weights move while they are collected), validation metrics those of ``evaluate``.
+
+MoE models: each step minimises ``loss_fn(output, target) + model.aux_loss()`` (the
+balancing and z-losses of every MoE layer; 0 for other models) and calls
+``tinymoe.moe.update_bias(model)`` after ``optimizer.step()`` (DeepSeek routers). The
+recorded ``train_loss`` is the task loss alone, comparable with ``val_loss``.
 """
 
 import math
@@ -18,6 +23,7 @@ from tqdm.auto import tqdm
 
 from tinymoe import metrics as _metrics
 from tinymoe.autograd import no_grad
+from tinymoe.moe.routers import update_bias
 from tinymoe.tensor import Tensor
 
 METRICS = {
@@ -202,7 +208,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs: int, val_loader=None, m
         scheduler=None, callbacks=(), progress: bool = True) -> History:
     """Train ``model`` for ``epochs`` epochs and return its ``History``.
 
-    Each batch: ``zero_grad``, forward, ``loss_fn(output, target)``, backward, ``step``. After
+    Each batch: ``zero_grad``, forward, ``loss = loss_fn(output, target)``, backward of
+    ``loss + model.aux_loss()``, ``optimizer.step()``, ``update_bias(model)``. After
     each epoch: validation (``evaluate`` on ``val_loader``), ``scheduler.step()``, then every
     callback's ``on_epoch_end``; training stops early when one returns True. A ``tqdm`` bar
     per epoch shows the running loss (``progress=False`` hides it; it is hidden anyway when
@@ -225,8 +232,9 @@ def fit(model, loss_fn, optimizer, train_loader, epochs: int, val_loader=None, m
             optimizer.zero_grad()
             output = model(*inputs)
             loss = loss_fn(output, target)
-            loss.backward()
+            (loss + model.aux_loss()).backward()
             optimizer.step()
+            update_bias(model)
             scores.add(loss.item(), output, target)
             bar.set_postfix(loss=f"{scores.mean_loss:.4f}", refresh=False)
             bar.update()

@@ -50,7 +50,7 @@ def _torch_moe(torch, config: dict, state: dict):
                 nn.Sequential(nn.Linear(*w1.shape[:0:-1]), nn.GELU(), nn.Linear(*w2.shape[:0:-1]))
                 for _ in range(n_experts))
             with torch.no_grad():
-                self.gate.weight.copy_(torch.from_numpy(state["router"]))
+                self.gate.weight.copy_(torch.from_numpy(state["router.weight"]))
                 for e, expert in enumerate(self.experts):
                     for lin, w, b in ((expert[0], w1, b1), (expert[2], w2, b2)):
                         lin.weight.copy_(torch.from_numpy(w[e]))
@@ -89,7 +89,7 @@ def _time_tinymoe_step(config: dict, state: dict, x_np: np.ndarray, repeats: int
     def step():
         opt.zero_grad()
         y = layer(x)
-        ((y * y).mean() + layer.aux_loss).backward()
+        ((y * y).mean() + layer.aux_loss()).backward()
         opt.step()
 
     label = f"backend {tm.get_backend()}, dispatch {layer.dispatch}"

@@ -22,10 +22,10 @@ from tinymoe.errors import ShapeError, fmt
 from tinymoe.kernels import grouped_gemm as gg
 from tinymoe.nn import functional as F
 from tinymoe.nn import init
+from tinymoe.nn.activation import activation_class
 from tinymoe.nn.module import Module
 from tinymoe.nn.parameter import Parameter
 
-ACTIVATIONS = {"gelu": F.gelu, "relu": F.relu, "silu": F.silu, "tanh": F.tanh}
 EXPERT_KINDS = ("mlp", "swiglu")
 
 
@@ -72,29 +72,26 @@ def _uniform_parameter(shape, fan_in: int, dtype) -> Parameter:
 
 
 class MLPExperts(Module):
-    """``E`` experts ``W2 act(W1 x + b1) + b2``.
+    """``E`` experts ``W2 act(W1 x + b1) + b2``; ``activation`` is a name in
+    ``tinymoe.nn.activation.ACTIVATIONS`` (the registry ``nn.MLP`` uses).
 
     w1 (E, H, D), b1 (E, H), w2 (E, D, H), b2 (E, D)."""
 
     def __init__(self, n_experts: int, d_model: int, d_hidden: int, activation: str = "gelu",
                  dtype=None):
         super().__init__()
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"MLPExperts: unknown activation {activation!r}; choose one of "
-                             f"{sorted(ACTIVATIONS)}")
         self.n_experts, self.activation = n_experts, activation
+        self.act = activation_class(activation, "MLPExperts")()
         self.w1 = _uniform_parameter((n_experts, d_hidden, d_model), d_model, dtype)
         self.b1 = _uniform_parameter((n_experts, d_hidden), d_model, dtype)
         self.w2 = _uniform_parameter((n_experts, d_model, d_hidden), d_hidden, dtype)
         self.b2 = _uniform_parameter((n_experts, d_model), d_hidden, dtype)
 
     def one(self, x, e: int):
-        act = ACTIVATIONS[self.activation]
-        return F.linear(act(F.linear(x, self.w1[e], self.b1[e])), self.w2[e], self.b2[e])
+        return F.linear(self.act(F.linear(x, self.w1[e], self.b1[e])), self.w2[e], self.b2[e])
 
     def grouped(self, xs, offsets):
-        act = ACTIVATIONS[self.activation]
-        hidden = act(grouped_linear(xs, self.w1, self.b1, offsets))
+        hidden = self.act(grouped_linear(xs, self.w1, self.b1, offsets))
         return grouped_linear(hidden, self.w2, self.b2, offsets)
 
     def extra_repr(self) -> str:

@@ -1,4 +1,5 @@
-"""Activation layers: thin Modules around ``tinymoe.nn.functional``."""
+"""Activation layers: thin Modules around ``tinymoe.nn.functional``, and ``ACTIVATIONS``,
+the one name -> class registry that ``nn.MLP`` and the MoE experts share."""
 
 from tinymoe.nn import functional as F
 from tinymoe.nn.module import Module
@@ -68,3 +69,27 @@ class Softmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+ACTIVATIONS = {
+    "relu": ReLU,
+    "tanh": Tanh,
+    "sigmoid": Sigmoid,
+    "gelu": GELU,
+    "silu": SiLU,
+    "leaky_relu": LeakyReLU,
+    "softmax": Softmax,
+}
+
+
+def activation_class(activation, op: str) -> type[Module]:
+    """The Module class for ``activation``: a name in ``ACTIVATIONS`` or a Module class;
+    anything else raises ``ValueError`` naming ``op``."""
+    if isinstance(activation, type) and issubclass(activation, Module):
+        return activation
+    if isinstance(activation, str) and activation in ACTIVATIONS:
+        return ACTIVATIONS[activation]
+    raise ValueError(
+        f"{op}: unknown activation {activation!r}; use one of {sorted(ACTIVATIONS)} "
+        "or a Module class"
+    )

@@ -6,21 +6,11 @@ import numpy as np
 
 from tinymoe.nn import functional as F
 from tinymoe.nn import init
-from tinymoe.nn.activation import GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from tinymoe.nn.activation import activation_class
 from tinymoe.nn.containers import Sequential
 from tinymoe.nn.dropout import Dropout
 from tinymoe.nn.module import Module
 from tinymoe.nn.parameter import Parameter
-
-ACTIVATIONS = {
-    "relu": ReLU,
-    "tanh": Tanh,
-    "sigmoid": Sigmoid,
-    "gelu": GELU,
-    "silu": SiLU,
-    "leaky_relu": LeakyReLU,
-    "softmax": Softmax,
-}
 
 
 def empty_parameter(*shape: int, dtype=None) -> Parameter:
@@ -73,7 +63,7 @@ class MLP(Sequential):
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes}")
-        hidden_act = _activation_class(activation)
+        hidden_act = activation_class(activation, "MLP")
         layers: list[Module] = []
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             layers.append(Linear(fan_in, fan_out, dtype=dtype))
@@ -82,16 +72,6 @@ class MLP(Sequential):
                 if dropout > 0:
                     layers.append(Dropout(dropout))
         if final_activation is not None:
-            layers.append(_activation_class(final_activation)())
+            layers.append(activation_class(final_activation, "MLP")())
         super().__init__(*layers)
 
-
-def _activation_class(activation):
-    if isinstance(activation, type) and issubclass(activation, Module):
-        return activation
-    if activation in ACTIVATIONS:
-        return ACTIVATIONS[activation]
-    raise ValueError(
-        f"MLP: unknown activation {activation!r}; use one of {sorted(ACTIVATIONS)} "
-        "or a Module class"
-    )

@@ -6,8 +6,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from tinymoe.errors import DTypeError
 from tinymoe.nn.parameter import Parameter
-from tinymoe.tensor import Tensor
+from tinymoe.tensor import Tensor, zeros
+
+_CALLING: list["Module"] = []  # modules whose __call__ is running, outermost first
 
 
 class IncompatibleKeys(NamedTuple):
@@ -25,7 +28,11 @@ def _indent(text: str, spaces: int) -> str:
 class Module:
     """Base class for layers. Assigning a ``Parameter`` or a ``Module`` to an attribute
     registers it; ``named_parameters()`` and ``state_dict()`` use PyTorch's dotted names
-    (``"layers.1.bias"``)."""
+    (``"layers.1.bias"``).
+
+    ``aux_loss()`` is the training contract for layers with auxiliary losses (the MoE
+    balancing and z-losses): a training step is ``loss = task_loss + model.aux_loss()``.
+    """
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -185,7 +192,60 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        _CALLING.append(self)
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            _CALLING.pop()
+
+    def describe(self) -> str:
+        """This layer in messages: its type and dotted name in the model being called
+        (``"MoE 'block.moe'"``), else its type and ``extra_repr``."""
+        root = _CALLING[0] if _CALLING else None
+        if root is not None and root is not self:
+            for name, module in root.named_modules():
+                if module is self:
+                    return f"{type(self).__name__} {name!r}"
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+    def check_input_dtype(self, x, dtype) -> None:
+        """The dtype rule of every layer with parameters (PyTorch's): the input ``x`` must
+        have the parameters' floating ``dtype``; no silent promotion or casting. Raises
+        ``DTypeError`` naming the layer, both dtypes and the fix."""
+        got = np.dtype(x.dtype)
+        if got == dtype:
+            return
+        kind = "a floating" if np.issubdtype(got, np.floating) else "a non-floating"
+        raise DTypeError(
+            f"{self.describe()}: input has {kind} dtype {got} but the layer's parameters are "
+            f"{dtype}; cast the input (x.to({dtype.name})) or the layer "
+            f"(layer.to({got.name})) so they match"
+        )
+
+    # ------------------------------------------------------------------ auxiliary losses
+    def aux_loss(self) -> Tensor:
+        """The sum of the coefficient-weighted auxiliary losses (MoE balancing + z-loss)
+        of this module and every sub-module, from their last forward: a 0-d Tensor,
+        exactly 0 when there are none. Add it to the task loss before ``backward``;
+        calling it marks those losses as collected (see ``tinymoe.nn.MoE``)."""
+        total = None
+        for module in self.modules():
+            loss = module.collect_aux_loss()
+            if loss is not None:
+                total = loss if total is None else total + loss
+        return total if total is not None else zeros((), dtype=self._float_dtype())
+
+    def collect_aux_loss(self) -> Tensor | None:
+        """This module's own auxiliary loss from its last forward (not its children's),
+        marked as collected; None when it has none. Layers with such losses override it."""
+        return None
+
+    def _float_dtype(self) -> np.dtype:
+        """The dtype of the first floating parameter (float32 when there is none)."""
+        for param in self.parameters():
+            if np.issubdtype(param.data.dtype, np.floating):
+                return param.data.dtype
+        return np.dtype(np.float32)
 
     # ------------------------------------------------------------------ state
     def _state_items(self) -> Iterator[tuple[str, Tensor | np.ndarray]]:

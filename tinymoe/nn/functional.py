@@ -241,6 +241,10 @@ def binary_cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tens
         raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got "
                          f"values in [{p.min():.4g}, {p.max():.4g}]; for raw scores use "
                          f"binary_cross_entropy_with_logits")
+    y = np.asarray(_raw(target))
+    if y.size and not (y.min() >= 0 and y.max() <= 1):
+        raise ValueError(f"binary_cross_entropy: target must hold values in [0, 1], got "
+                         f"values in [{y.min():.4g}, {y.max():.4g}]")
     return _reduce(_BinaryCrossEntropy.apply(input, target), reduction, "binary_cross_entropy")
 
 

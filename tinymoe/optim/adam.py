@@ -4,7 +4,7 @@
 import numpy as np
 
 from tinymoe.backend import adam_step
-from tinymoe.optim.optimizer import Optimizer
+from tinymoe.optim.optimizer import Optimizer, check_hparam
 
 
 class Adam(Optimizer):
@@ -26,11 +26,9 @@ class Adam(Optimizer):
         if len(betas) != 2:
             raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas}")
         for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"{name}: invalid beta at index {i}: {beta} (need 0 <= beta < 1)")
+            check_hparam(name, f"betas[{i}]", beta, below=1.0)
         for key in ("eps", "weight_decay"):
-            if group[key] < 0:
-                raise ValueError(f"{name}: invalid {key} {group[key]} (< 0)")
+            check_hparam(name, key, group[key])
 
     def step(self) -> None:
         for group in self.param_groups:

@@ -1,6 +1,7 @@
 """Gradient clipping by total norm."""
 
 import math
+from numbers import Real
 
 import numpy as np
 
@@ -12,6 +13,9 @@ def clip_grad_norm_(params, max_norm: float, norm_type: float = 2.0,
     """Scale the ``.grad`` arrays of ``params`` (a Tensor or an iterable of Tensors) in place
     so that their joint ``norm_type``-norm is at most ``max_norm``; return the norm before
     clipping (like ``torch.nn.utils.clip_grad_norm_``; 0.0 when no parameter has a grad)."""
+    if isinstance(max_norm, bool) or not isinstance(max_norm, Real) or not max_norm >= 0:
+        raise ValueError(f"clip_grad_norm_: max_norm must be a number >= 0 (inf: no clipping), "
+                         f"got {max_norm!r}")
     params = [params] if isinstance(params, Tensor) else list(params)
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:

@@ -5,9 +5,24 @@ implements ``step()``, which updates every parameter's ``.data`` array in place 
 its ``.grad`` array (parameters whose ``.grad`` is ``None`` are skipped).
 """
 
+import math
+from numbers import Real
+
 import numpy as np
 
 from tinymoe.tensor import Tensor
+
+
+def check_hparam(owner: str, key: str, value, low: float = 0.0, below: float | None = None):
+    """Raise naming ``owner`` and ``key`` unless ``value`` is a finite real number with
+    ``low <= value`` (and ``value < below`` when given). Returns ``value``."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{owner}: {key} must be a real number, got {type(value).__name__} "
+                        f"{value!r}")
+    if not math.isfinite(value) or value < low or (below is not None and value >= below):
+        bound = f"[{low:g}, {below:g})" if below is not None else f">= {low:g} and finite"
+        raise ValueError(f"{owner}: invalid {key} {value!r} (need {bound})")
+    return value
 
 
 class Optimizer:
@@ -31,9 +46,9 @@ class Optimizer:
             self.add_param_group(group)
 
     def _check_hparams(self, group: dict) -> None:
-        """Raise ``ValueError`` naming the optimiser for an invalid hyperparameter."""
-        if group["lr"] < 0:
-            raise ValueError(f"{type(self).__name__}: invalid learning rate {group['lr']} (< 0)")
+        """Raise ``ValueError``/``TypeError`` naming the optimiser for an invalid
+        hyperparameter (subclasses extend it; each value goes through ``check_hparam``)."""
+        check_hparam(type(self).__name__, "learning rate", group["lr"])
 
     def add_param_group(self, group: dict) -> None:
         """Add a group of parameters with its own hyperparameters (missing ones default)."""

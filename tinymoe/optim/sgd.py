@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tinymoe.optim.optimizer import Optimizer
+from tinymoe.optim.optimizer import Optimizer, check_hparam
 
 
 class SGD(Optimizer):
@@ -18,9 +18,8 @@ class SGD(Optimizer):
 
     def _check_hparams(self, group):
         super()._check_hparams(group)
-        for key in ("momentum", "weight_decay"):
-            if group[key] < 0:
-                raise ValueError(f"SGD: invalid {key} {group[key]} (< 0)")
+        for key in ("momentum", "dampening", "weight_decay"):
+            check_hparam("SGD", key, group[key])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: nesterov momentum needs momentum > 0 and dampening == 0, "
                              f"got momentum={group['momentum']}, dampening={group['dampening']}")

@@ -48,8 +48,11 @@ def dense_forward(x, W, b):
 def sigmoid(x):
     """Numerically stable logistic sigmoid 1 / (1 + exp(-x)), elementwise.
 
-    x: any shape. Returns float64 of the same shape, without overflow warnings even for
-    x = -1000 (where exp(-x) overflows): for x < 0 use the equivalent exp(x) / (1 + exp(x)).
+    x: any shape (integer arrays too). Returns a new float64 array of the same shape (x is
+    left unchanged), without overflow warnings even for x = -1000 (where exp(-x)
+    overflows): for x < 0 use the equivalent exp(x) / (1 + exp(x)). Accurate in relative
+    terms in the tails too: sigmoid(-50) is about 1.9e-22, not 0. Beware
+    np.where(cond, a, b): it computes both a and b for every x before choosing.
 
     Example:
         >>> sigmoid(np.array([-1000.0, 0.0, 1000.0]))

@@ -123,6 +123,20 @@ def discover(root: Path, targets: list[str]) -> dict[str, list[Variant]]:
 # ---------------------------------------------------------------- worker (one lesson) ---
 
 
+NUMPY_HEADERS = re.compile(r"^(Not equal to tolerance|Arrays are not (almost )?equal)")
+
+
+def first_informative_line(text: str) -> str:
+    """The line of a failure a learner should see first: not a bare `AssertionError:` nor
+    NumPy's generic `Not equal to tolerance ...` header when a message follows it."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines[:1] = [lines[0].removeprefix("AssertionError:").strip()] if lines else []
+    lines = [line for line in lines if line]
+    if len(lines) > 1 and NUMPY_HEADERS.match(lines[0]):
+        lines = lines[1:]
+    return lines[0] if lines else "(no message)"
+
+
 class _Collector:
     """pytest plugin: points per exercise, first failure line, and a heartbeat per test."""
 
@@ -160,9 +174,7 @@ class _Collector:
         elif not report.passed:
             if test["passed"] is not False:
                 text = call.excinfo.exconly() if call.excinfo else str(report.longrepr)
-                lines = [s.strip() for s in text.splitlines() if s.strip()]
-                lines = [s for s in lines if s != "AssertionError:"] or ["(no message)"]
-                test["message"] = lines[0].removeprefix("AssertionError: ")
+                test["message"] = first_informative_line(text)
             test["passed"] = False
 
 

@@ -203,3 +203,160 @@ def test_float32_gradients_stay_float32():
     x = tm.randn(3, 4, requires_grad=True)
     ((x * 2.5).exp().sum() / 3).backward()
     assert x.grad.dtype == np.float32
+
+
+# ---------------------------------------------------------------- version counters
+
+
+def _leaf(*shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return tm.tensor(rng.standard_normal(shape), requires_grad=True)
+
+
+@pytest.mark.parametrize("optimizer", [tm.optim.SGD, tm.optim.Adam])
+def test_optimizer_step_between_forward_and_backward_raises_naming_the_op(optimizer):
+    x, w = _leaf(3, seed=1), _leaf(3, seed=2)
+    loss = (x * w).sum()
+    w.grad = np.ones(3)
+    optimizer([w], lr=0.1).step()
+    with pytest.raises(RuntimeError,
+                       match=r"saved by Mul .*modified in place \(version 0 -> 1\): input 1"):
+        loss.backward()
+
+
+def test_a_step_through_a_transposed_view_is_caught():
+    """``x @ W.T`` saves a view of W; the view shares W's version counter."""
+    x, w = _leaf(2, 4, seed=1), _leaf(3, 4, seed=2)
+    loss = (x @ w.T).sum()
+    w.grad = np.ones((3, 4))
+    tm.optim.Adam([w], lr=0.1).step()
+    with pytest.raises(RuntimeError, match=r"saved by Matmul .*\(version 0 -> 1\).*\(4, 3\)"):
+        loss.backward()
+
+
+@pytest.mark.parametrize("write", ["augmented data", "setitem", "mark_modified"])
+def test_every_in_place_write_bumps_the_version(write):
+    x = _leaf(4)
+    y = x.exp()  # saves its output
+    loss = y.sum()
+    with tm.no_grad():
+        if write == "augmented data":
+            y.data *= 2
+        elif write == "setitem":
+            y[0] = 5.0
+        else:
+            y.data[1] = 0.0
+            tm.autograd.mark_modified(y)
+    with pytest.raises(RuntimeError, match="saved by Exp .*its output"):
+        loss.backward()
+
+
+def test_writes_the_backward_does_not_need_pass():
+    x, w = _leaf(3, seed=1), _leaf(3, seed=2)
+    loss = (x + w).sum()  # Add saves no array
+    w.data -= 1.0
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, np.ones(3))
+    x, w = _leaf(3, seed=1), _leaf(3, seed=2)
+    loss = (x * w).sum()
+    w.data = w.data + 1.0  # a new array: the saved one still holds the forward's values
+    loss.backward()
+    np.testing.assert_allclose(x.grad, w.data - 1.0)
+
+
+def test_the_normal_training_loop_never_raises():
+    rng = np.random.default_rng(0)
+    model = tm.nn.Sequential(tm.nn.Linear(4, 8), tm.nn.ReLU(), tm.nn.Linear(8, 2))
+    for opt in (tm.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+                tm.optim.AdamW(model.parameters(), lr=1e-2)):
+        for _ in range(3):
+            x = tm.tensor(rng.standard_normal((5, 4)).astype(np.float32))
+            loss = (model(x) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    assert all(p._version.value == 6 for p in model.parameters())
+
+
+def test_detach_shares_the_version_counter():
+    x = _leaf(3)
+    loss = (x * x).sum()
+    d = x.detach()
+    d[0] = 1.0
+    assert x._version.value == 1
+    with pytest.raises(RuntimeError, match="saved by Mul"):
+        loss.backward()
+
+
+# ---------------------------------------------------------------- the backward contract
+
+
+class _TooFew(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class _ExtraNotNone(Function):
+    @staticmethod
+    def forward(ctx, a, scale=2.0):
+        return a * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 2.0, grad
+
+
+class _DefaultedParameter(Function):
+    @staticmethod
+    def forward(ctx, a, scale=2.0):
+        ctx.scale = scale
+        return a * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.scale, None  # None for the defaulted ``scale``: allowed
+
+
+class _WrongShape(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return a.sum()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.ones(7)
+
+
+def test_backward_with_too_few_gradients_names_the_op():
+    a, b = _leaf(3), _leaf(3)
+    with pytest.raises(RuntimeError, match=r"_TooFew.backward returned 1 gradient\(s\) for 2"):
+        _TooFew.apply(a, b).sum().backward()
+
+
+def test_extra_gradients_must_be_none():
+    with pytest.raises(RuntimeError, match=r"_ExtraNotNone.backward returned 2 .* for 1"):
+        _ExtraNotNone.apply(_leaf(3)).sum().backward()
+    a = _leaf(3)
+    _DefaultedParameter.apply(a).sum().backward()
+    np.testing.assert_array_equal(a.grad, np.full(3, 2.0))
+
+
+def test_gradient_of_the_wrong_shape_names_the_op():
+    with pytest.raises(RuntimeError, match=r"_WrongShape.backward .*\(7,\).*\(3,\)"):
+        _WrongShape.apply(_leaf(3)).backward()
+
+
+def test_every_basic_op_documents_its_derivative():
+    import inspect
+
+    from tinymoe import functions
+
+    ops = [c for _, c in inspect.getmembers(functions, inspect.isclass)
+           if issubclass(c, Function) and c is not Function and c.__module__ == functions.__name__]
+    undocumented = [c.__name__ for c in ops if "d(" not in (c.__doc__ or "")]
+    assert undocumented == [], f"ops without a derivative in their docstring: {undocumented}"

@@ -76,7 +76,7 @@ def test_sgd_matches_torch(torch, rng, config):
 @pytest.mark.parametrize("config", ADAM_CONFIGS, ids=str)
 def test_adam_family_matches_torch(torch, rng, backend, name, config):
     ours = {"Adam": Adam, "AdamW": AdamW}[name]
-    with tm.backend(backend):
+    with tm.use_backend(backend):
         assert_matches_torch(torch, rng, lambda ps: ours(ps, **config),
                              lambda ps: getattr(torch.optim, name)(ps, **config))
 

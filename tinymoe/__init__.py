@@ -6,7 +6,7 @@
 
 from . import data, metrics, nn, optim, train
 from .autograd import Function, is_grad_enabled, no_grad
-from .backend import backend, get_backend, set_backend
+from .backend import get_backend, set_backend, use_backend
 from .errors import DTypeError, ShapeError
 from .gradcheck import gradcheck
 from .rng import manual_seed
@@ -53,11 +53,10 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
-    "arange", "backend", "bool_", "cat", "CheckpointError", "chunk", "data", "DTypeError",
+    "arange", "bool_", "cat", "CheckpointError", "chunk", "data", "DTypeError",
     "float32", "float64", "full", "Function", "gather", "get_backend", "gradcheck", "index_add",
     "int32", "int64", "is_grad_enabled", "load", "manual_seed", "maximum", "metrics", "minimum",
     "nn", "no_grad", "one_hot", "ones", "ones_like", "optim", "pad", "rand", "randn", "save",
     "scatter_add", "set_backend", "ShapeError", "split", "stack", "train", "Tensor", "tensor",
-    "where",
-    "zeros", "zeros_like",
+    "use_backend", "where", "zeros", "zeros_like",
 ]

@@ -1,4 +1,18 @@
-"""Reverse-mode autodiff: ``Function``, its ``Context``, grad mode and the backward pass."""
+"""Reverse-mode autodiff: ``Function``, its ``Context``, grad mode and the backward pass.
+
+Two contracts are enforced here rather than trusted:
+
+- **Saved arrays are not modified in place.** Every tensor carries a ``Version``
+  counter (shared by the views ops make of it) that in-place writes bump: assigning
+  ``t.data`` back to itself (``t.data -= x``), ``t[...] = v``, an optimiser's step
+  (``mark_modified``). ``Function.apply`` records the versions of its inputs and output;
+  before an op's backward runs, a changed version whose array the op kept for backward
+  raises a RuntimeError naming the op, since the gradient would mix old and new values.
+  Writing into ``t.data[...]`` directly bypasses the counter: call ``mark_modified(t)``.
+- **A backward returns one gradient per positional input** of ``apply`` (None where
+  there is none; extra trailing Nones, for defaulted parameters, are allowed), each of
+  its input's shape.
+"""
 
 import functools
 
@@ -40,6 +54,25 @@ class no_grad:
         return wrapper
 
 
+class Version:
+    """How many times a tensor's array has been modified in place. One object is shared
+    by a tensor and the views ops make of it, so a write through either shows in both."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: int = 0):
+        self.value = value
+
+
+def mark_modified(*tensors) -> None:
+    """Record that these tensors' arrays were changed in place (bump their versions).
+
+    Optimisers call it after updating ``p.data`` in place; do the same after writing into
+    ``t.data[...]`` yourself, so a backward through a graph that saved ``t`` raises."""
+    for t in tensors:
+        t._version.value += 1
+
+
 class Context:
     """What ``forward`` leaves for ``backward``: saved arrays plus any attributes."""
 
@@ -68,31 +101,87 @@ class Function:
     def apply(cls, *args, **kwargs):
         Tensor = _Tensor
         ctx = Context()
-        raw, needs, record = [], [], False
+        raw, needs, versions, record = [], [], [], False
         for a in args:
             if isinstance(a, Tensor):
-                raw.append(a.data)
+                raw.append(a._data)
                 needs.append(a.requires_grad)
+                versions.append(a._version.value)
                 record = record or a.requires_grad
             else:
                 raw.append(a)
                 needs.append(False)
+                versions.append(None)
         record = record and _grad_enabled
         ctx.needs_input_grad = needs
         out = cls.forward(ctx, *raw, **kwargs)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
         result = Tensor.__new__(Tensor)
-        result.data = out if type(out) is np.ndarray else np.asarray(out)
+        result._data = out
+        result._version = Version() if out.base is None else _view_version(out, args)
         result.grad = None
         result.requires_grad = record
         result._retains_grad = False
         if record:
             ctx.function = cls
             ctx.inputs = args
+            ctx.versions = versions
+            ctx.out_version = result._version.value
             ctx.freed = False
             result._ctx = ctx
         else:
             result._ctx = None
         return result
+
+
+def _owner(array: np.ndarray) -> np.ndarray:
+    """The array that owns ``array``'s memory (itself, or the base of a view)."""
+    return array if array.base is None else array.base
+
+
+def _view_version(out: np.ndarray, args) -> Version:
+    """A view of an input's array shares that input's version counter; anything else
+    starts its own."""
+    owner = out.base
+    for a in args:
+        if isinstance(a, _Tensor) and _owner(a._data) is owner:
+            return a._version
+    return Version()
+
+
+def _check_saved_versions(node, ctx) -> None:
+    """Raise if an input (or the output) of ``node``'s op was modified in place since the
+    forward and the op kept its array for backward (see the module docstring)."""
+    changed = [(f"input {i}", t, v) for i, (t, v) in enumerate(zip(ctx.inputs, ctx.versions))
+               if v is not None and t._version.value != v]
+    if node._version.value != ctx.out_version:
+        changed.append(("its output", node, ctx.out_version))
+    if not changed:
+        return
+    kept = [a for a in (*ctx.saved_tensors, *vars(ctx).values()) if isinstance(a, np.ndarray)]
+    for label, tensor, version in changed:
+        owner = _owner(tensor._data)
+        if any(_owner(a) is owner for a in kept):
+            name = ctx.function.__name__
+            raise RuntimeError(
+                f"backward: an array saved by {name} for its backward was modified in place "
+                f"(version {version} -> {tensor._version.value}): {label}, of shape "
+                f"{fmt(tensor.shape)}. Something wrote into it between the forward and this "
+                f"backward (an optimizer.step(), `t.data -= ...`, `t[...] = ...`), so the "
+                f"gradient would mix old and new values. Call backward() before changing "
+                f"the tensor, or run the forward again after the change."
+            )
+
+
+def _check_gradient_count(function, grads: tuple, n_inputs: int) -> None:
+    """One gradient per positional input of ``apply``; extra trailing ones must be None."""
+    if len(grads) < n_inputs or any(g is not None for g in grads[n_inputs:]):
+        raise RuntimeError(
+            f"{function.__name__}.backward returned {len(grads)} gradient(s) for "
+            f"{n_inputs} positional input(s) of {function.__name__}.apply; return one per "
+            f"input, in order, with None for an input that has no gradient"
+        )
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -139,14 +228,14 @@ def backward(root, grad=None, retain_graph=False) -> None:
     if not root.requires_grad:
         raise RuntimeError("backward: this tensor does not require grad and has no graph")
     if grad is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(
                 f"backward: grad can be implicitly created only for a scalar output; this "
                 f"output has shape {fmt(root.shape)}: pass grad= of that shape, or reduce first"
             )
-        grad = np.ones_like(root.data)
+        grad = np.ones_like(root._data)
     else:
-        grad = np.asarray(getattr(grad, "data", grad), dtype=root.data.dtype)
+        grad = np.asarray(getattr(grad, "data", grad), dtype=root._data.dtype)
         if grad.shape != root.shape:
             raise ShapeError(
                 f"backward: grad shape {fmt(grad.shape)} differs from output {fmt(root.shape)}"
@@ -167,13 +256,16 @@ def backward(root, grad=None, retain_graph=False) -> None:
                 "backward: trying to backward through the graph a second time; its saved "
                 "arrays were freed. Use loss.backward(retain_graph=True) the first time."
             )
+        _check_saved_versions(node, ctx)
         input_grads = ctx.function.backward(ctx, g)
         if not isinstance(input_grads, tuple):
-            input_grads = (input_grads,)
+            input_grads = tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
+        if len(input_grads) != len(ctx.inputs):
+            _check_gradient_count(ctx.function, input_grads, len(ctx.inputs))
         for parent, parent_grad in zip(ctx.inputs, input_grads):
             if parent_grad is None or not (isinstance(parent, Tensor) and parent.requires_grad):
                 continue
-            if parent_grad.shape != parent.data.shape or parent_grad.dtype != parent.data.dtype:
+            if parent_grad.shape != parent._data.shape or parent_grad.dtype != parent._data.dtype:
                 parent_grad = _conform(ctx.function, parent_grad, parent)
             previous = grads.get(parent)
             grads[parent] = parent_grad if previous is None else previous + parent_grad

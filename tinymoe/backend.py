@@ -1,21 +1,49 @@
-"""Array-level dispatch between the Numba kernels and plain NumPy.
+"""Array-level dispatch between the Numba kernels and their NumPy references.
 
-``set_backend("numba" | "numpy")`` or ``with backend("numpy"): ...`` picks which
-implementation the engine's matmul, fused cross-entropy and fused Adam use. The
-default is "numba" (``tinymoe.kernels``, imported on first use so that ``import
-tinymoe`` loads no kernel); the NumPy versions below are the kernels' references.
+``set_backend("numba" | "numpy")`` or ``with tm.use_backend("numpy"): ...`` picks which
+implementation the engine's array ops run. ``DISPATCH`` is the one table of them:
+``{name: (kernel, reference)}``, the kernel named by where it lives under
+``tinymoe.kernels`` (so that naming it imports nothing) and the reference a function of
+``tinymoe.reference``. ``implementation(name)`` returns the one the active backend runs.
+
+The default is "numba". ``import tinymoe`` imports no Numba: the first call that
+dispatches to a kernel imports ``tinymoe.kernels``, which runs its ``configure()``
+(Numba's threading layer and CPU features) before any kernel is compiled. Under
+"numpy", Numba is never imported.
+
+The public functions below keep what the table cannot: input checks that name the op,
+and the size or layout rules that send some inputs to NumPy even on the "numba" backend.
 """
 
+import importlib
+import sys
 from contextlib import contextmanager
 
 import numpy as np
 
+from . import reference
 from .errors import DTypeError, ShapeError, check_float, check_integer, fmt
 
 BACKENDS = ("numba", "numpy")
 # The fused cross-entropy kernel beats NumPy for few classes (1.6x at 10) but loses for
 # many (0.5x at 1,000: NumPy's exp is vectorised), so wider rows stay on NumPy.
 FUSED_CROSS_ENTROPY_MAX_CLASSES = 256
+
+_GEMM, _ACT = "tinymoe.kernels.grouped_gemm", "tinymoe.kernels.activations"
+# name: ((kernel module, kernel function), NumPy reference)
+DISPATCH = {
+    "matmul": (("tinymoe.kernels.gemm", "matmul"), np.matmul),
+    "softmax_cross_entropy": (("tinymoe.kernels.cross_entropy", "softmax_cross_entropy"),
+                              reference.softmax_cross_entropy),
+    "adam_step": (("tinymoe.kernels.adam", "adam_step"), reference.adam_step),
+    "erf": ((_ACT, "erf"), reference.erf),
+    "gelu": ((_ACT, "gelu"), reference.gelu),
+    "gelu_backward": ((_ACT, "gelu_backward"), reference.gelu_backward),
+    "grouped_matmul": ((_GEMM, "grouped_matmul"), reference.grouped_matmul),
+    "grouped_matmul_tn": ((_GEMM, "grouped_matmul_tn"), reference.grouped_matmul_tn),
+    "segment_sum": ((_GEMM, "segment_sum"), reference.segment_sum),
+    "scatter_add_rows": ((_GEMM, "scatter_add_rows"), reference.scatter_add_rows),
+}
 _active = "numba"
 
 
@@ -31,8 +59,8 @@ def set_backend(name: str) -> None:
 
 
 @contextmanager
-def backend(name: str):
-    """Temporarily switch backend: ``with tm.backend("numpy"): ...``."""
+def use_backend(name: str):
+    """Temporarily switch backend: ``with tm.use_backend("numpy"): ...``."""
     previous = _active
     set_backend(name)
     try:
@@ -41,30 +69,37 @@ def backend(name: str):
         set_backend(previous)
 
 
+def kernel(name: str):
+    """The Numba kernel ``name`` of ``DISPATCH``, whatever the backend (imports, and so
+    configures, ``tinymoe.kernels`` on first use)."""
+    (module, function), _ = DISPATCH[name]
+    loaded = sys.modules.get(module) or importlib.import_module(module)
+    return getattr(loaded, function)
+
+
+def implementation(name: str):
+    """The function the active backend runs for ``name``: its kernel or its reference."""
+    return kernel(name) if _active == "numba" else DISPATCH[name][1]
+
+
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``np.matmul`` semantics (1-D, 2-D, batched with broadcasting)."""
-    if _active == "numba":
-        from tinymoe import kernels
+    return implementation("matmul")(a, b)
 
-        return kernels.matmul(a, b)
-    return np.matmul(a, b)
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """Elementwise error function, same shape and dtype as ``x``."""
+    return implementation("erf")(x)
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
-    """Exact GELU ``x * Phi(x)``: one fused pass, or the NumPy form (which borrows the
-    ``erf`` kernel: NumPy has none)."""
-    from tinymoe.kernels import activations
-
-    return activations.gelu(x) if _active == "numba" else activations.gelu_reference(x)
+    """Exact GELU ``x * Phi(x)``: one fused pass, or the NumPy form."""
+    return implementation("gelu")(x)
 
 
 def gelu_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """``grad * GELU'(x)``, fused or in NumPy."""
-    from tinymoe.kernels import activations
-
-    if _active == "numba":
-        return activations.gelu_backward(x, grad)
-    return activations.gelu_backward_reference(x, grad)
+    return implementation("gelu_backward")(x, grad)
 
 
 def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray):
@@ -81,18 +116,9 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray):
     if targets.size and (targets.min() < 0 or targets.max() >= logits.shape[1]):
         raise IndexError(f"{op}: targets must lie in [0, {logits.shape[1]}), got values in "
                          f"[{targets.min()}, {targets.max()}]")
-    if _active == "numba" and logits.shape[1] <= FUSED_CROSS_ENTROPY_MAX_CLASSES:
-        from tinymoe import kernels
-
-        return kernels.softmax_cross_entropy(logits, targets)
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    total = exp.sum(axis=1, keepdims=True)
-    rows = np.arange(logits.shape[0])
-    loss = np.log(total[:, 0]) - shifted[rows, targets]
-    dlogits = exp / total
-    dlogits[rows, targets] -= 1
-    return loss, dlogits
+    if logits.shape[1] > FUSED_CROSS_ENTROPY_MAX_CLASSES:
+        return DISPATCH[op][1](logits, targets)
+    return implementation(op)(logits, targets)
 
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, *, step, lr, beta1, beta2, eps,
@@ -108,25 +134,8 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, *, step, lr, beta1, beta2, eps,
         raise DTypeError(f"adam_step: float32 or float64 arrays required, got {param.dtype}")
     if step < 1:
         raise ValueError(f"adam_step: step counts from 1, got {step}")
-    if _active == "numba" and all(x.flags.c_contiguous for x in state):
-        from tinymoe import kernels
-
-        return kernels.adam_step(param, grad, exp_avg, exp_avg_sq, step=step, lr=lr,
-                                 beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
-                                 decoupled=decoupled, max_exp_avg_sq=max_exp_avg_sq)
-    if weight_decay and decoupled:
-        param *= 1 - lr * weight_decay
-    elif weight_decay:
-        grad = grad + weight_decay * param
-    exp_avg *= beta1
-    exp_avg += (1 - beta1) * grad
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * grad * grad
-    denom_sq = exp_avg_sq
-    if max_exp_avg_sq is not None:
-        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-        denom_sq = max_exp_avg_sq
-    bias1 = 1 - beta1**step
-    bias2 = 1 - beta2**step
-    denom = np.sqrt(denom_sq) / np.sqrt(bias2) + eps
-    param -= (lr / bias1) * exp_avg / denom
+    fn = implementation("adam_step")
+    if not all(x.flags.c_contiguous for x in state):
+        fn = DISPATCH["adam_step"][1]
+    fn(param, grad, exp_avg, exp_avg_sq, step=step, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+       weight_decay=weight_decay, decoupled=decoupled, max_exp_avg_sq=max_exp_avg_sq)

@@ -29,6 +29,8 @@ def _shape(x) -> tuple:
 
 
 class Add(Function):
+    """``a + b``; d(a+b)/da = 1, d(a+b)/db = 1 (summed over broadcast axes)."""
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = _shape(a), _shape(b)
@@ -41,6 +43,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    """``a - b``; d(a-b)/da = 1, d(a-b)/db = -1."""
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = _shape(a), _shape(b)
@@ -53,6 +57,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    """``a * b``; d(a*b)/da = b, d(a*b)/db = a."""
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -69,6 +75,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    """``a / b``; d(a/b)/da = 1/b, d(a/b)/db = -a/b^2."""
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -85,7 +93,8 @@ class Div(Function):
 
 
 class Pow(Function):
-    """``a ** b`` for a tensor base and a tensor or scalar exponent."""
+    """``a ** b`` (tensor base, tensor or scalar exponent); d(a^b)/da = b a^(b-1),
+    d(a^b)/db = a^b log(a) (taken as 0 where a <= 0)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -107,6 +116,8 @@ class Pow(Function):
 
 
 class Neg(Function):
+    """``-a``; d(-a)/da = -1."""
+
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -117,7 +128,8 @@ class Neg(Function):
 
 
 class Matmul(Function):
-    """``a @ b`` with NumPy's rules: 1-D, 2-D and batched N-D (batch dims broadcast)."""
+    """``a @ b`` with NumPy's rules: 1-D, 2-D and batched N-D (batch dims broadcast);
+    d(a@b)/da = grad @ b^T, d(a@b)/db = a^T @ grad."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -162,6 +174,8 @@ class Matmul(Function):
 
 
 class Exp(Function):
+    """``exp(a)``; d(exp a)/da = exp(a) (the saved output)."""
+
     @staticmethod
     def forward(ctx, a):
         out = np.exp(a)
@@ -175,6 +189,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    """``log(a)``; d(log a)/da = 1/a."""
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -187,6 +203,8 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    """``sqrt(a)``; d(sqrt a)/da = 1 / (2 sqrt(a)) (from the saved output)."""
+
     @staticmethod
     def forward(ctx, a):
         out = np.sqrt(a)
@@ -200,6 +218,8 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    """``|a|``; d(|a|)/da = sign(a) (0 at a = 0)."""
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -212,6 +232,8 @@ class Abs(Function):
 
 
 class Tanh(Function):
+    """``tanh(a)``; d(tanh a)/da = 1 - tanh(a)^2."""
+
     @staticmethod
     def forward(ctx, a):
         out = np.tanh(a)
@@ -231,6 +253,8 @@ def stable_sigmoid(a: np.ndarray) -> np.ndarray:
 
 
 class Sigmoid(Function):
+    """``sigmoid(a)``; d(s(a))/da = s(a) (1 - s(a))."""
+
     @staticmethod
     def forward(ctx, a):
         out = stable_sigmoid(a)
@@ -244,6 +268,8 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
+    """``max(a, 0)``; d(relu a)/da = 1 where a > 0, else 0 (0 at a = 0)."""
+
     @staticmethod
     def forward(ctx, a):
         out = np.maximum(a, 0)
@@ -257,7 +283,8 @@ class Relu(Function):
 
 
 class Clip(Function):
-    """``clip(a, low, high)``; the gradient passes only where ``low <= a <= high``."""
+    """``clip(a, low, high)``; d(clip a)/da = 1 where low <= a <= high, else 0; the bounds
+    get no gradient."""
 
     @staticmethod
     def forward(ctx, a, low=None, high=None):
@@ -273,11 +300,12 @@ class Clip(Function):
             inside &= a >= ctx.low
         if ctx.high is not None:
             inside &= a <= ctx.high
-        return grad * inside
+        return grad * inside, None, None
 
 
 class Maximum(Function):
-    """Elementwise max; on ties the gradient is split equally (as in PyTorch)."""
+    """Elementwise ``max(a, b)``; d(max)/da = 1 where a > b, d(max)/db = 1 where b > a,
+    1/2 each on ties (as in PyTorch)."""
 
     ufunc = staticmethod(np.maximum)
     a_wins = staticmethod(np.greater)
@@ -296,14 +324,16 @@ class Maximum(Function):
 
 
 class Minimum(Maximum):
-    """Elementwise min; on ties the gradient is split equally (as in PyTorch)."""
+    """Elementwise ``min(a, b)``; d(min)/da = 1 where a < b, d(min)/db = 1 where b < a,
+    1/2 each on ties (as in PyTorch)."""
 
     ufunc = staticmethod(np.minimum)
     a_wins = staticmethod(np.less)
 
 
 class Where(Function):
-    """``where(condition, a, b)``; ``condition`` is a boolean array (no gradient)."""
+    """``where(condition, a, b)``; d(where)/da = condition, d(where)/db = not
+    condition; the boolean ``condition`` gets no gradient."""
 
     @staticmethod
     def forward(ctx, condition, a, b):
@@ -329,7 +359,7 @@ class Where(Function):
 
 
 class Cast(Function):
-    """Change dtype; gradients flow back cast to the input's dtype."""
+    """``a.astype(dtype)``; d(cast a)/da = 1: the gradient cast back to the input's dtype."""
 
     @staticmethod
     def forward(ctx, a, dtype):
@@ -365,6 +395,8 @@ def _expand_reduced(grad: np.ndarray, shape: tuple, axes, keepdim: bool) -> np.n
 
 
 class Sum(Function):
+    """``a.sum(dim)``; d(sum a)/da_i = 1: the gradient broadcast back over ``dim``."""
+
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         ctx.axes = _axes("sum", dim, a.ndim)
@@ -378,6 +410,8 @@ class Sum(Function):
 
 
 class Mean(Function):
+    """``a.mean(dim)``; d(mean a)/da_i = 1/n, n the number of entries averaged."""
+
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         ctx.axes = _axes("mean", dim, a.ndim)
@@ -393,7 +427,7 @@ class Mean(Function):
 
 
 class Amax(Function):
-    """Max over ``dim``; the gradient is shared equally among tied maxima (torch.amax)."""
+    """Max over ``dim`` (torch.amax); d(max a)/da_i = 1/m at each of the m tied maxima, else 0."""
 
     reduce = staticmethod(np.max)
     name = "max"
@@ -416,12 +450,15 @@ class Amax(Function):
 
 
 class Amin(Amax):
+    """Min over ``dim`` (torch.amin); d(min a)/da_i = 1/m at each of the m tied minima, else 0."""
+
     reduce = staticmethod(np.min)
     name = "min"
 
 
 class Var(Function):
-    """Variance over ``dim`` with Bessel's ``correction`` (1 = unbiased, as torch.var)."""
+    """Variance over ``dim`` with Bessel's ``correction`` (1 = unbiased, as torch.var);
+    d(var a)/da_i = 2 (a_i - mean) / (n - correction)."""
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False, correction=1):
@@ -443,7 +480,8 @@ class Var(Function):
 
 
 class LogSumExp(Function):
-    """``log(sum(exp(a)))`` over ``dim``, shifted by the max so it never overflows."""
+    """``log(sum(exp(a)))`` over ``dim``, shifted by the max so it never overflows;
+    d(logsumexp a)/da = softmax(a)."""
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
@@ -467,6 +505,8 @@ class LogSumExp(Function):
 
 
 class Reshape(Function):
+    """``a.reshape(shape)``; d(reshape a)/da = identity: the gradient reshaped back."""
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
@@ -482,6 +522,8 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    """``a.permute(dims)``; d(permute a)/da: the gradient permuted back by the inverse."""
+
     @staticmethod
     def forward(ctx, a, dims):
         dims = tuple(normalize_dim("permute", d, a.ndim) for d in dims)
@@ -497,7 +539,8 @@ class Permute(Function):
 
 
 class Expand(Function):
-    """Broadcast to a larger ``shape`` (a view); backward sums the copies."""
+    """Broadcast to a larger ``shape`` (a view); d(expand a)/da: the gradient summed over
+    the copies."""
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -533,8 +576,8 @@ def _advanced_to_integers(index):
 
 
 class GetItem(Function):
-    """``a[index]``: ints, slices, None, Ellipsis, integer arrays and boolean masks.
-    Backward scatters with ``np.add.at``, so repeated indices add up."""
+    """``a[index]``: ints, slices, None, Ellipsis, integer arrays and boolean masks;
+    d(a[index])/da: the gradient scattered back with ``np.add.at`` (repeats add up)."""
 
     @staticmethod
     def forward(ctx, a, index):
@@ -556,7 +599,8 @@ class GetItem(Function):
 
 
 class Cat(Function):
-    """Concatenate tensors along ``dim``: ``cat(a, b, c, dim=0)``."""
+    """Concatenate tensors along ``dim``: ``cat(a, b, c, dim=0)``; d(cat)/d(each input): its
+    slice of the gradient."""
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
@@ -578,7 +622,8 @@ class Cat(Function):
 
 
 class Stack(Function):
-    """Stack same-shaped tensors along a new ``dim``."""
+    """Stack same-shaped tensors along a new ``dim``; d(stack)/d(input i): the gradient at
+    index i of ``dim``."""
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
@@ -597,7 +642,8 @@ class Stack(Function):
 
 
 class Pad(Function):
-    """Constant padding, PyTorch order: ``pad=(left, right, top, bottom, ...)``, last dim first."""
+    """Constant padding, PyTorch order: ``pad=(left, right, top, bottom, ...)``, last dim
+    first; d(pad a)/da: the gradient with the padding cut off."""
 
     @staticmethod
     def forward(ctx, a, pad, value=0.0):
@@ -631,7 +677,8 @@ def _gather_index(op: str, a: np.ndarray, dim: int, index: np.ndarray):
 
 
 class Gather(Function):
-    """``out[i][j] = a[i][index[i][j]]`` for ``dim=1`` (torch.gather)."""
+    """``out[i][j] = a[i][index[i][j]]`` for ``dim=1`` (torch.gather); d(out)/da: the
+    gradient scattered back to the gathered places (repeats add up)."""
 
     @staticmethod
     def forward(ctx, a, dim, index):
@@ -648,7 +695,8 @@ class Gather(Function):
 
 
 class ScatterAdd(Function):
-    """``out = a.copy(); out[i][index[i][j]] += src[i][j]`` for ``dim=1`` (torch.scatter_add)."""
+    """``out = a.copy(); out[i][index[i][j]] += src[i][j]`` for ``dim=1`` (torch.scatter_add);
+    d(out)/da = 1, d(out)/d(src): the gradient gathered at ``index``."""
 
     @staticmethod
     def forward(ctx, a, dim, index, src):
@@ -667,7 +715,8 @@ class ScatterAdd(Function):
 
 
 class IndexAdd(Function):
-    """``out = a.copy(); out.index_select(dim, index) += source`` (torch.index_add)."""
+    """``out = a.copy(); out.index_select(dim, index) += source`` (torch.index_add);
+    d(out)/da = 1, d(out)/d(source): the gradient taken at ``index`` along ``dim``."""
 
     @staticmethod
     def forward(ctx, a, dim, index, source):

@@ -1,6 +1,7 @@
 """``Tensor``: a NumPy array plus the autograd bookkeeping, and the factory functions."""
 
 import numbers
+import operator
 
 import numpy as np
 
@@ -38,33 +39,46 @@ class Tensor:
     """An n-dimensional array that records the ops applied to it, for ``backward()``.
 
     ``data`` is the ``numpy.ndarray``; ``grad`` is an ndarray of the same shape (or None)
-    filled by ``backward``; ``requires_grad`` marks tensors whose gradient is wanted."""
+    filled by ``backward``; ``requires_grad`` marks tensors whose gradient is wanted.
+    ``_version`` counts in-place writes (see ``tinymoe.autograd``)."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "__weakref__")
+    __slots__ = ("_data", "_version", "grad", "requires_grad", "_ctx", "_retains_grad",
+                 "__weakref__")
     __array_ufunc__ = None  # make ``ndarray + Tensor`` call ``Tensor.__radd__``
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
-        self.data = data if type(data) is np.ndarray and dtype is None else _as_array(data, dtype)
-        if requires_grad and self.data.dtype.kind != "f":
+        self._data = data if type(data) is np.ndarray and dtype is None else _as_array(data, dtype)
+        self._version = autograd.Version()
+        if requires_grad and self._data.dtype.kind != "f":
             raise DTypeError(f"tensor: only floating-point tensors can require grad, "
-                             f"got dtype {self.data.dtype}")
+                             f"got dtype {self._data.dtype}")
         self.grad = None
         self.requires_grad = requires_grad
         self._ctx = None
         self._retains_grad = False
 
+    def _set_data(self, value) -> None:
+        """Assigning the same array back (``t.data -= x``, ``t.data *= 0.5``) means it was
+        changed in place: bump the version. A new array leaves saved arrays intact."""
+        if value is self._data:
+            self._version.value += 1
+        self._data = value
+
+    data = property(operator.attrgetter("_data"), _set_data,
+                    doc="The ``numpy.ndarray`` (assigning it back in place bumps the version).")
+
     # ------------------------------------------------------------ metadata
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -97,8 +111,10 @@ class Tensor:
         return self.data.tolist()
 
     def detach(self) -> "Tensor":
-        """A tensor sharing this data, cut from the graph."""
-        return Tensor(self.data)
+        """A tensor sharing this data (and its version counter), cut from the graph."""
+        out = Tensor(self._data)
+        out._version = self._version
+        return out
 
     def requires_grad_(self, flag: bool = True) -> "Tensor":
         self.requires_grad = flag
@@ -329,7 +345,8 @@ class Tensor:
                                                                          False)):
             raise RuntimeError("setitem: in-place assignment is not differentiable here; "
                                "build a new tensor (e.g. with tm.where) or use tm.no_grad()")
-        self.data[_raw_index(index)] = _raw(value)
+        self._data[_raw_index(index)] = _raw(value)
+        autograd.mark_modified(self)
 
     def split(self, split_size_or_sections, dim=0):
         return split(self, split_size_or_sections, dim)
@@ -351,7 +368,7 @@ autograd.register_tensor_type(Tensor)
 
 
 def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _raw_index(index):

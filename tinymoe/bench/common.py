@@ -73,7 +73,7 @@ def process_note(rounds: int) -> str:
     """One line saying how the contenders were run (printed by every suite)."""
     import numba
 
-    import tinymoe  # noqa: F401  (tinymoe.kernels picks Numba's threading layer)
+    import tinymoe.kernels  # noqa: F401  (its configure() picks Numba's threading layer)
 
     layer = numba.config.THREADING_LAYER
     if layer == "default":

@@ -115,7 +115,7 @@ def plot(results: dict, sizes, path: str) -> None:
 
 def run_fused(min_time: float) -> None:
     """Fused Adam and softmax-cross-entropy vs the NumPy backend, float32."""
-    from tinymoe import backend as use_backend
+    from tinymoe import use_backend
     from tinymoe.backend import adam_step, softmax_cross_entropy
 
     rng = np.random.default_rng(0)
@@ -172,7 +172,7 @@ def run_first_call() -> None:
 def run(args) -> None:
     import numba
 
-    import tinymoe.kernels  # noqa: F401  (first: it picks the threading layer)
+    import tinymoe.kernels  # noqa: F401  (first: its configure() picks the threading layer)
 
     if args.threads:
         numba.set_num_threads(args.threads)

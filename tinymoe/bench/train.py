@@ -134,7 +134,7 @@ def _tinymoe_step(backend: str):
         step = tinymoe_setup(sizes, x, y, state=state)[1]
 
         def run_step():
-            with tm.backend(backend):
+            with tm.use_backend(backend):
                 return step()
 
         return run_step
@@ -165,6 +165,8 @@ def _threads_info(name: str, threads: int | None) -> str:
         return f"torch {torch.__version__}, {torch.get_num_threads()} threads"
     if name.startswith("tinymoe"):
         import numba
+
+        import tinymoe.kernels  # noqa: F401  (first: its configure() picks the threading layer)
 
         if threads is not None:
             numba.set_num_threads(threads)

@@ -2,8 +2,8 @@
 
 GELU(x) = x * Phi(x) with Phi(x) = (1 + erf(x / sqrt 2)) / 2. NumPy has no ``erf``, and
 the backward pass, ``grad * (Phi(x) + x * phi(x))``, costs NumPy five temporaries; here
-each is one pass, threaded from PARALLEL_MIN elements. References: ``gelu_reference`` /
-``gelu_backward_reference``.
+each is one pass, threaded from PARALLEL_MIN elements. References: ``erf``, ``gelu`` and
+``gelu_backward`` in ``tinymoe.reference``.
 """
 
 import math
@@ -90,13 +90,3 @@ def gelu_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """``grad * GELU'(x)`` in one pass; ``grad`` has ``x``'s shape."""
     return _elementwise(_gelu_backward_flat, x, grad.astype(x.dtype, copy=False),
                         constants=GELU_CONSTANTS)
-
-
-def gelu_reference(x: np.ndarray) -> np.ndarray:
-    """The unfused NumPy form (``erf`` is the one kernel it borrows)."""
-    return 0.5 * x * (1 + erf(x * INV_SQRT2))
-
-
-def gelu_backward_reference(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    cdf = 0.5 * (1 + erf(x * INV_SQRT2))
-    return grad * (cdf + x * INV_SQRT_2PI * np.exp(-0.5 * x * x))

@@ -1,7 +1,7 @@
 """Fused Adam/AdamW: one pass over param, grad, m, v instead of NumPy's ~10 temporaries.
 
-The NumPy reference is ``tinymoe.backend.adam_step`` under the "numpy" backend; this
-function has exactly its signature and updates the same arrays in place.
+The NumPy reference is ``tinymoe.reference.adam_step``; this function has exactly its
+signature and updates the same arrays in place.
 """
 
 import numpy as np

@@ -1,7 +1,7 @@
 """Fused softmax + cross-entropy, forward and backward in one pass per row.
 
-The NumPy reference is ``tinymoe.backend.softmax_cross_entropy`` under the "numpy"
-backend, which makes five full-size temporaries; this kernel makes one (the gradient).
+The NumPy reference, ``tinymoe.reference.softmax_cross_entropy``, makes five full-size
+temporaries; this kernel makes one (the gradient).
 """
 
 import numpy as np

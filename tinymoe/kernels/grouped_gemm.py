@@ -16,13 +16,13 @@ packed once, A is packed from any strides (``dy[seg].T`` needs no copy), and thr
 share out (expert, group of row panels) tasks, so a busy expert's rows spread over
 cores; products under ``SERIAL_FLOPS`` run on one thread.
 ``scatter_add_rows`` is the MoE combine: gate-weighted rows added back to their tokens.
-Every kernel has a ``*_reference`` in plain NumPy. Nothing compiles at import.
+Every kernel's plain-NumPy reference, a Python loop over experts, is the function of the
+same name in ``tinymoe.reference``. Nothing compiles at import.
 """
 
 import numpy as np
 from numba import njit, prange
 
-from tinymoe.backend import get_backend
 from tinymoe.errors import DTypeError, ShapeError, fmt
 from tinymoe.kernels.matmul_ladder import (
     GROUP,
@@ -113,13 +113,6 @@ def grouped_matmul(x: np.ndarray, w: np.ndarray, offsets: np.ndarray) -> np.ndar
     return out
 
 
-def grouped_matmul_reference(x: np.ndarray, w: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """The Python loop of ``np.matmul`` per expert that ``grouped_matmul`` replaces."""
-    out = np.zeros((x.shape[0], w.shape[1]), np.result_type(x, w))
-    for g in range(w.shape[0]):
-        lo, hi = offsets[g], offsets[g + 1]
-        out[lo:hi] = x[lo:hi] @ w[g].T
-    return out
 
 
 # ---------------------------------------------------------------- weight grad
@@ -185,13 +178,6 @@ def grouped_matmul_tn(dy: np.ndarray, x: np.ndarray, offsets: np.ndarray) -> np.
     return out
 
 
-def grouped_matmul_tn_reference(dy: np.ndarray, x: np.ndarray,
-                                offsets: np.ndarray) -> np.ndarray:
-    out = np.zeros((len(offsets) - 1, dy.shape[1], x.shape[1]), np.result_type(dy, x))
-    for g in range(len(offsets) - 1):
-        lo, hi = offsets[g], offsets[g + 1]
-        out[g] = dy[lo:hi].T @ x[lo:hi]
-    return out
 
 
 @njit(cache=True, parallel=THREADS)
@@ -215,8 +201,6 @@ def segment_sum(dy: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return out
 
 
-def segment_sum_reference(dy: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    return np.stack([dy[lo:hi].sum(axis=0) for lo, hi in zip(offsets[:-1], offsets[1:])])
 
 
 # ---------------------------------------------------------------- combine
@@ -248,23 +232,3 @@ def scatter_add_rows(values: np.ndarray, weights: np.ndarray, index: np.ndarray,
     _scatter_add_rows(np.ascontiguousarray(values), weights.astype(values.dtype),
                       index.astype(np.int64), out)
     return out
-
-
-def scatter_add_rows_reference(values, weights, index, n_rows: int) -> np.ndarray:
-    out = np.zeros((n_rows, values.shape[1]), values.dtype)
-    np.add.at(out, index, weights[:, None] * values)
-    return out
-
-
-REFERENCES = {
-    "grouped_matmul": (grouped_matmul, grouped_matmul_reference),
-    "grouped_matmul_tn": (grouped_matmul_tn, grouped_matmul_tn_reference),
-    "scatter_add_rows": (scatter_add_rows, scatter_add_rows_reference),
-    "segment_sum": (segment_sum, segment_sum_reference),
-}
-
-
-def implementation(name: str):
-    """The Numba kernel ``name``, or its NumPy reference under ``tm.backend("numpy")``."""
-    kernel, reference = REFERENCES[name]
-    return kernel if get_backend() == "numba" else reference

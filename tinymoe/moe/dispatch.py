@@ -16,8 +16,8 @@ Assignments come flat: ``token`` (A,) and ``expert`` (A,) integer arrays and ``g
 
 import numpy as np
 
+from tinymoe import backend
 from tinymoe.autograd import Function
-from tinymoe.kernels import grouped_gemm as gg
 from tinymoe.tensor import Tensor, zeros
 
 
@@ -41,7 +41,7 @@ class GatherRows(Function):
     @staticmethod
     def backward(ctx, grad):
         ones = np.ones(len(ctx.index), grad.dtype)
-        return gg.implementation("scatter_add_rows")(grad, ones, ctx.index, ctx.rows), None
+        return backend.implementation("scatter_add_rows")(grad, ones, ctx.index, ctx.rows), None
 
 
 class Combine(Function):
@@ -51,7 +51,7 @@ class Combine(Function):
     def forward(ctx, values, gate, index, n_rows):
         ctx.save_for_backward(values, gate)
         ctx.index = index
-        return gg.implementation("scatter_add_rows")(values, gate, index, n_rows)
+        return backend.implementation("scatter_add_rows")(values, gate, index, n_rows)
 
     @staticmethod
     def backward(ctx, grad):

@@ -17,9 +17,9 @@ import math
 
 import numpy as np
 
+from tinymoe import backend
 from tinymoe.autograd import Function
 from tinymoe.errors import ShapeError, fmt
-from tinymoe.kernels import grouped_gemm as gg
 from tinymoe.nn import functional as F
 from tinymoe.nn import init
 from tinymoe.nn.activation import activation_class
@@ -39,7 +39,7 @@ class GroupedLinear(Function):
         if b is not None and b.shape != w.shape[:2]:
             raise ShapeError(f"grouped_linear: bias {fmt(b.shape)} must be (E, N) = "
                              f"{fmt(w.shape[:2])} for weight {fmt(w.shape)}")
-        y = gg.implementation("grouped_matmul")(x, w, offsets)
+        y = backend.implementation("grouped_matmul")(x, w, offsets)
         if b is not None:
             y += np.repeat(b, np.diff(offsets), axis=0)
         ctx.save_for_backward(x, w, offsets)
@@ -52,11 +52,11 @@ class GroupedLinear(Function):
         grad_x = grad_w = grad_b = None
         if need_x:
             wt = w.transpose(0, 2, 1)  # (E, K, N), a strided view the kernel packs from
-            grad_x = gg.implementation("grouped_matmul")(grad, wt, offsets)
+            grad_x = backend.implementation("grouped_matmul")(grad, wt, offsets)
         if need_w:
-            grad_w = gg.implementation("grouped_matmul_tn")(grad, x, offsets)
+            grad_w = backend.implementation("grouped_matmul_tn")(grad, x, offsets)
         if need_b:
-            grad_b = gg.implementation("segment_sum")(grad, offsets)
+            grad_b = backend.implementation("segment_sum")(grad, offsets)
         return grad_x, grad_w, grad_b, None
 
 

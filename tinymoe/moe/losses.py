@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from tinymoe.autograd import Function
-from tinymoe.kernels.activations import erf
+from tinymoe.backend import erf
 from tinymoe.tensor import Tensor, where, zeros
 
 

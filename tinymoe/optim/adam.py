@@ -3,6 +3,7 @@
 
 import numpy as np
 
+from tinymoe.autograd import mark_modified
 from tinymoe.backend import adam_step
 from tinymoe.optim.optimizer import Optimizer, check_hparam
 
@@ -45,6 +46,7 @@ class Adam(Optimizer):
                           step=state["step"], lr=group["lr"], beta1=beta1, beta2=beta2,
                           eps=group["eps"], weight_decay=group["weight_decay"],
                           decoupled=self.decoupled, max_exp_avg_sq=state.get("max_exp_avg_sq"))
+                mark_modified(p)  # p.data changed in place: a graph that saved it is stale
 
 
 class AdamW(Adam):

@@ -101,8 +101,9 @@ def standardize(train, *others, axis: int | None = 0):
 
 def normalize(train, *others, method: str = "minmax", axis: int | None = 0):
     """Rescale with statistics fitted on ``train`` only: ``method="minmax"`` maps the training
-    range to [0, 1], ``method="max"`` divides by the training maximum (seed 001's
-    ``x / max(x)``). Returns like ``standardize``."""
+    range to [0, 1], ``method="max"`` divides by the training maximum (the ``x / max(x)`` of
+    seed 001, a blog article on MoE training; see docs/sources.md). Returns like
+    ``standardize``."""
     if method not in _NORMALIZERS:
         raise ValueError(f"normalize: method must be one of {sorted(_NORMALIZERS)}, got {method!r}")
     return _fit_apply(_NORMALIZERS[method](axis), train, others)

@@ -65,7 +65,8 @@ def _choice_major(idx: np.ndarray, gate: Tensor) -> tuple:
 def dense(logits: Tensor) -> Routing:
     """Jacobs et al. 1991, adaptive mixtures of local experts: ``g = softmax(logits)``,
     every expert runs on every token, ``y = sum_i g_i E_i(x)``. The learned, per-input
-    version of seed 002's fixed 0.6/0.4 weights (fixed weights are an ensemble)."""
+    version of the fixed 0.6/0.4 weights of seed 002, a blog article on "efficient MoE"
+    (docs/sources.md#seed-002): fixed weights are an ensemble."""
     probs = F.softmax(logits, dim=-1)
     n_tokens, n_experts = probs.shape
     idx = np.broadcast_to(np.arange(n_experts), (n_tokens, n_experts))

@@ -43,6 +43,11 @@ def _array(x) -> np.ndarray:
     return np.asarray(x.data if isinstance(x, Tensor) else x)
 
 
+def _input_dtype(model) -> np.dtype:
+    """The float dtype ``model`` expects (its parameters'; float32 for other callables)."""
+    return getattr(model, "float_dtype", lambda: np.dtype(np.float32))()
+
+
 def _predict_labels(model_or_fn, points: np.ndarray, threshold: float) -> np.ndarray:
     """Class labels for ``points`` (M, 2): integer outputs are labels, (M, C>1) scores take
     the argmax, one score per point is compared with ``threshold``."""
@@ -51,7 +56,7 @@ def _predict_labels(model_or_fn, points: np.ndarray, threshold: float) -> np.nda
         model_or_fn.eval()
         try:
             with no_grad():
-                out = model_or_fn(Tensor(points.astype(np.float32)))
+                out = model_or_fn(Tensor(points.astype(_input_dtype(model_or_fn))))
         finally:
             model_or_fn.train(was_training)
     else:
@@ -120,7 +125,8 @@ def _layer_values(model, x, kind: str) -> list[tuple[str, np.ndarray]]:
         if x is None or not hasattr(model, "__iter__"):
             raise TypeError("plot_layer_histograms(kind='activations') needs a Sequential "
                             "(or MLP) model and an input batch x")
-        out, found = x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32)), []
+        out = x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=_input_dtype(model)))
+        found = []
         with no_grad():
             for i, layer in enumerate(model):
                 out = layer(out)

@@ -23,10 +23,11 @@ from tinymoe.tensor import Tensor, where, zeros
 
 def switch_loss(probs: Tensor, expert: np.ndarray) -> Tensor:
     """``E * sum_i f_i P_i`` for router probabilities probs (T, E) and the chosen expert of
-    every assignment, expert (A,) int."""
-    n_experts = probs.shape[1]
+    every assignment, expert (A,) int; 0 for an empty batch (T = 0)."""
+    n_tokens, n_experts = probs.shape
     f = np.bincount(expert, minlength=n_experts) / max(len(expert), 1)  # (E,)
-    return (probs.mean(dim=0) * f.astype(probs.dtype)).sum() * n_experts
+    mean_prob = probs.sum(dim=0) / max(n_tokens, 1)  # P_i; a sum, so T = 0 gives 0, not 0/0
+    return (mean_prob * f.astype(probs.dtype)).sum() * n_experts
 
 
 def cv_squared(x: Tensor, eps: float = 1e-10) -> Tensor:
@@ -71,6 +72,6 @@ def load_loss(clean: Tensor, noisy: Tensor, noise_std: Tensor, k: int) -> Tensor
 
 
 def z_loss(logits: Tensor) -> Tensor:
-    """``mean over tokens of logsumexp(logits)^2``, logits (T, E)."""
+    """``mean over tokens of logsumexp(logits)^2``, logits (T, E); 0 when T = 0."""
     lse = logits.logsumexp(dim=-1)
-    return (lse * lse).mean()
+    return (lse * lse).sum() / max(logits.shape[0], 1)

@@ -1,13 +1,14 @@
 """Routing diagnostics of one forward pass: ``MoE.stats`` is a ``MoEStats``."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class MoEStats:
     """What the router did on the last call (arrays are NumPy, scalars Python floats).
+    Printing it gives a short summary; ``plot()`` draws it.
 
     tokens_per_expert (E,): assignments each expert processed (after capacity drops).
     load (E,): f_i, the fraction of the router's choices that went to expert i (before
@@ -29,7 +30,7 @@ class MoEStats:
     drop_rate: float
     aux_loss: float
     z_loss: float
-    gates: np.ndarray
+    gates: np.ndarray = field(repr=False)
 
     @property
     def max_load_ratio(self) -> float:
@@ -38,6 +39,21 @@ class MoEStats:
     @property
     def dead_experts(self) -> int:
         return int((self.load == 0).sum())
+
+    def __repr__(self) -> str:
+        n_tokens, n_experts = self.gates.shape
+        return (f"MoEStats({n_tokens} tokens, {n_experts} experts: tokens_per_expert="
+                f"{self.tokens_per_expert.tolist()}, max_load_ratio={self.max_load_ratio:.3g}, "
+                f"dead_experts={self.dead_experts}, router_entropy={self.router_entropy:.3g}, "
+                f"drop_rate={self.drop_rate:.3g}, aux_loss={self.aux_loss:.4g}, "
+                f"z_loss={self.z_loss:.4g})")
+
+    def plot(self, max_tokens: int = 64):
+        """A matplotlib ``Figure``: tokens per expert (bars, the mean as a line) beside
+        the gates of the first ``max_tokens`` tokens (``tinymoe.moe.viz.plot_stats``)."""
+        from tinymoe.moe.viz import plot_stats
+
+        return plot_stats(self, max_tokens)
 
 
 def routing_stats(probs: np.ndarray, token: np.ndarray, expert: np.ndarray, gate: np.ndarray,
@@ -50,16 +66,17 @@ def routing_stats(probs: np.ndarray, token: np.ndarray, expert: np.ndarray, gate
     kept = np.bincount(expert[keep], minlength=n_experts)
     gates = np.zeros((n_tokens, n_experts), probs.dtype)
     np.add.at(gates, (token[keep], expert[keep]), gate[keep])
-    entropy = -(probs * np.log(np.clip(probs, 1e-30, None))).sum(axis=1).mean()
+    per_token = max(n_tokens, 1)  # sums / per_token: an empty batch gives 0, not 0 / 0
+    entropy = -(probs * np.log(np.clip(probs, 1e-30, None))).sum() / per_token
     if expert_choice:
-        drop_rate = 1.0 - len(np.unique(token[keep])) / max(n_tokens, 1)
+        drop_rate = (n_tokens - len(np.unique(token[keep]))) / per_token
     else:
-        drop_rate = 1.0 - keep.sum() / max(len(keep), 1)
+        drop_rate = (len(keep) - keep.sum()) / max(len(keep), 1)
     return MoEStats(
         tokens_per_expert=kept,
         load=routed / max(routed.sum(), 1),
-        mean_prob=probs.mean(axis=0),
-        router_entropy=float(entropy),
+        mean_prob=probs.sum(axis=0) / per_token,
+        router_entropy=float(entropy) + 0.0,  # + 0.0: no -0.0 for an empty batch
         drop_rate=float(drop_rate),
         aux_loss=float(aux_loss),
         z_loss=float(z_loss),

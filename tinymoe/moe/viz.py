@@ -6,6 +6,8 @@
   expert (``MoEStats.gates``).
 - ``plot_expert_regions``: for 2-D inputs, which expert each point of the plane is sent
   to (its largest gate), over a grid.
+- ``plot_stats``: one forward's ``MoEStats`` (``moe.stats.plot()``): tokens per expert
+  beside the routing heatmap.
 """
 
 import numpy as np
@@ -42,11 +44,35 @@ def plot_routing_heatmap(gates, max_tokens: int = 64, title: str = "routing: tok
     if gates.ndim != 2:
         raise ValueError(f"plot_routing_heatmap: expected gates (T, E), got shape {gates.shape}")
     fig, ax = _figure((4, 6))
-    image = ax.imshow(gates[:max_tokens], aspect="auto", cmap="viridis", vmin=0,
-                      interpolation="nearest")
+    _heatmap(fig, ax, gates[:max_tokens], title)
+    return fig
+
+
+def _heatmap(fig, ax, gates: np.ndarray, title: str) -> None:
+    image = ax.imshow(gates, aspect="auto", cmap="viridis", vmin=0, interpolation="nearest")
     ax.set(xlabel="expert", ylabel="token", title=title)
     ax.set_xticks(range(gates.shape[1]))
     fig.colorbar(image, ax=ax, label="gate")
+
+
+def plot_stats(stats, max_tokens: int = 64):
+    """``stats`` (a ``MoEStats``): tokens per expert as bars with their mean as a dashed
+    line (left; dead experts are the empty slots) and the gates of the first
+    ``max_tokens`` tokens (right); the title carries the summary numbers."""
+    from tinymoe.viz import new_figure
+
+    counts = np.asarray(stats.tokens_per_expert)
+    fig = new_figure(figsize=(9, 4))
+    bars, heat = fig.subplots(1, 2, gridspec_kw={"width_ratios": (3, 2)})
+    bars.bar(np.arange(len(counts)), counts, color="tab:blue")
+    bars.axhline(counts.mean(), color="black", linestyle="--", label="mean")
+    bars.set(xlabel="expert", ylabel="tokens processed", xticks=range(len(counts)),
+             title="tokens per expert")
+    bars.legend()
+    _heatmap(fig, heat, np.asarray(stats.gates, dtype=float)[:max_tokens], "gates")
+    fig.suptitle(f"max load ratio {stats.max_load_ratio:.2f}, dead experts "
+                 f"{stats.dead_experts}, entropy {stats.router_entropy:.2f} nats, "
+                 f"drop rate {stats.drop_rate:.2f}")
     return fig
 
 

@@ -42,6 +42,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
+        self.check_input_dtype(x, self.weight.dtype)
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:

@@ -233,15 +233,16 @@ class Module:
             loss = module.collect_aux_loss()
             if loss is not None:
                 total = loss if total is None else total + loss
-        return total if total is not None else zeros((), dtype=self._float_dtype())
+        return total if total is not None else zeros((), dtype=self.float_dtype())
 
     def collect_aux_loss(self) -> Tensor | None:
         """This module's own auxiliary loss from its last forward (not its children's),
         marked as collected; None when it has none. Layers with such losses override it."""
         return None
 
-    def _float_dtype(self) -> np.dtype:
-        """The dtype of the first floating parameter (float32 when there is none)."""
+    def float_dtype(self) -> np.dtype:
+        """The dtype of the first floating parameter (float32 when there is none): the
+        input dtype this module expects."""
         for param in self.parameters():
             if np.issubdtype(param.data.dtype, np.floating):
                 return param.data.dtype

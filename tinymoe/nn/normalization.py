@@ -55,6 +55,8 @@ class LayerNorm(Module):
 
     def forward(self, x):
         dims = _normalized_dims("LayerNorm", x, self.normalized_shape)
+        if self.weight is not None:
+            self.check_input_dtype(x, self.weight.dtype)
         centred = x - x.mean(dim=dims, keepdim=True)
         var = (centred * centred).mean(dim=dims, keepdim=True)
         y = centred / (var + self.eps).sqrt()
@@ -93,6 +95,8 @@ class RMSNorm(Module):
 
     def forward(self, x):
         dims = _normalized_dims("RMSNorm", x, self.normalized_shape)
+        if self.weight is not None:
+            self.check_input_dtype(x, self.weight.dtype)
         eps = float(np.finfo(x.dtype).eps) if self.eps is None else self.eps
         y = x / ((x * x).mean(dim=dims, keepdim=True) + eps).sqrt()
         return y * self.weight if self.weight is not None else y

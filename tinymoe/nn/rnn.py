@@ -56,6 +56,7 @@ class LSTM(Module):
             raise ShapeError(
                 f"LSTM: expected input {layout} with I={self.input_size}, got {fmt(x.shape)}"
             )
+        self.check_input_dtype(x, self.weight_ih_l0.dtype)
         if not self.batch_first:
             x = x.transpose(0, 1)
         batch, steps, hidden = x.shape[0], x.shape[1], self.hidden_size

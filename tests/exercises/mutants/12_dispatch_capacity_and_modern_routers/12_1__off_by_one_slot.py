@@ -1,0 +1,17 @@
+"""mutant 12.1: `used <= C` keeps C + 1 assignments per expert."""
+
+import math
+
+import numpy as np
+
+
+def capacity_keep(expert, n_experts, capacity_factor):
+    n_tokens, k = expert.shape
+    capacity = math.ceil(capacity_factor * k * n_tokens / n_experts)
+    flat = expert.T.reshape(-1)
+    used = np.zeros(n_experts, dtype=np.int64)
+    keep = np.zeros(flat.shape, dtype=bool)
+    for a, e in enumerate(flat):
+        keep[a] = used[e] <= capacity
+        used[e] += 1
+    return capacity, keep.reshape(k, n_tokens).T

@@ -1,0 +1,13 @@
+"""mutant 12.7: bias += ... changes the caller's array in place (and returns it)."""
+
+import numpy as np
+
+
+def deepseek_route(logits, bias, k, gamma):
+    s = 1.0 / (1.0 + np.exp(-logits))
+    expert = np.argsort(-(s + bias), axis=1, kind="stable")[:, :k]
+    chosen = np.take_along_axis(s, expert, axis=1)
+    gate = chosen / chosen.sum(axis=1, keepdims=True)
+    load = np.bincount(expert.reshape(-1), minlength=len(bias))
+    bias += gamma * np.sign(load.mean() - load)
+    return expert, gate, bias

@@ -38,7 +38,8 @@ def forward(params, x):
     """Forward pass z1 = x W1^T + b1, h = tanh(z1), y_hat = h W2^T + b2.
 
     params: dict from init_params; x: (N, D).
-    Returns (y_hat, cache): y_hat (N, O) and cache = (x, h), what backward needs.
+    Returns (y_hat, cache): y_hat (N, O) and cache = (x, h), what backward needs (h is the
+    hidden layer's output tanh(z1), not z1).
 
     Example: with all weights and biases zero, y_hat is all zeros and h = tanh(0) = 0.
     """
@@ -127,7 +128,9 @@ def grad_check(loss_fn, params, grads, eps=1e-6):
 
     loss_fn: callable loss_fn(params) -> float that reads the arrays in `params`;
     params: dict name -> float64 array; grads: dict name -> analytic gradient (same shapes).
-    Returns dict name -> relative_error(analytic, numerical). params is left unchanged.
+    eps: the finite-difference step, passed on to numerical_grad.
+    Returns dict name -> relative_error(analytic, numerical), a relative measure that does
+    not change when the loss is scaled. params is left unchanged.
 
     Example: grad_check(lambda p: float(np.sum(p["w"] ** 2)), {"w": w}, {"w": 2 * w})
         gives {"w": ~1e-10}.

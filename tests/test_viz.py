@@ -93,6 +93,18 @@ def test_confusion_matrix_heatmap():
         viz.plot_confusion_matrix(cm, class_names=["a", "b"])
 
 
+def test_model_figures_feed_inputs_in_the_models_dtype():
+    """Layers reject inputs of another dtype, so the figures cast the grid and the
+    activation batch to the model's parameter dtype (float64 here, float32 by default)."""
+    tm.manual_seed(0)
+    model = tm.nn.MLP([2, 8, 3], dtype=np.float64)
+    X = np.random.default_rng(1).standard_normal((30, 2)).astype(np.float32)
+    fig = viz.plot_decision_boundary(model, X, np.arange(30) % 3, resolution=10)
+    assert np.asarray(fig.axes[0].images[0].get_array()).shape == (10, 10)
+    fig = viz.plot_layer_histograms(model, X, kind="activations")
+    assert len(fig.axes) == len(model)
+
+
 def test_layer_histograms_of_activations_match_a_numpy_forward():
     tm.manual_seed(0)
     model = tm.nn.MLP([4, 16, 16, 3], activation="tanh")

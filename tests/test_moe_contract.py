@@ -228,6 +228,8 @@ def test_config_and_keywords_build_the_same_layer(rng):
     tm.manual_seed(3)
     b = MoE(4, 6, 3, router="noisy_topk", top_k=1, n_shared=1)
     assert a.config == b.config and a.top_k == 1
+    assert MoE(config=config).config == MoE(d_model=4, d_hidden=6, n_experts=3,
+                                            router="noisy_topk", top_k=1, n_shared=1).config
     for (name, va), vb in zip(a.state_dict().items(), b.state_dict().values()):
         np.testing.assert_array_equal(va, vb, err_msg=name)
     with pytest.raises(TypeError, match="either a MoEConfig"):

@@ -77,12 +77,14 @@ class MoE(Module):
         have the same dtype (``tinymoe.DTypeError`` otherwise, as in every layer).
     """
 
-    def __init__(self, config: MoEConfig | int, d_hidden: int | None = None,
-                 n_experts: int | None = None, **options):
+    def __init__(self, d_model: int | MoEConfig | None = None, d_hidden: int | None = None,
+                 n_experts: int | None = None, *, config: MoEConfig | None = None, **options):
         super().__init__()
-        if not isinstance(config, MoEConfig):
-            config = MoEConfig(config, d_hidden, n_experts, **options)
-        elif d_hidden is not None or n_experts is not None or options:
+        if isinstance(d_model, MoEConfig):  # MoE(config)
+            d_model, config = None, d_model
+        if config is None:
+            config = MoEConfig(d_model, d_hidden, n_experts, **options)
+        elif d_model is not None or d_hidden is not None or n_experts is not None or options:
             raise TypeError("MoE: pass either a MoEConfig or (d_model, d_hidden, n_experts, "
                             "**options), not both")
         self.config = config

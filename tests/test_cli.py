@@ -67,9 +67,12 @@ def test_hint_reveals_one_level_per_call(checkout, capsys):
     out = capsys.readouterr().out
     assert "hint 2 of 3" in out and "shapes: add(a, b)" in out and "steps:" not in out
     cli.main(["hint", "98.1"])
-    cli.main(["hint", "98.1"])  # past the last level it stays at the last
     out = capsys.readouterr().out
-    assert out.count("hint 3 of 3") == 2 and "steps: return a + b" in out
+    assert "hint 3 of 3" in out and "steps: return a + b" in out and "again" not in out
+    cli.main(["hint", "98.1"])  # past the last level: says so, shows them all again
+    out = capsys.readouterr().out
+    assert "98.1 Add two numbers: no more hints (all 3 shown below)" in out
+    assert "hint 3 of 3" not in out and "steps: return a + b" in out
     assert progress.hints_used(checkout, "98.1") == 3
     assert (checkout / ".tinymoe" / "progress.json").exists()
 
@@ -84,6 +87,23 @@ def test_hint_reveals_one_level_per_call(checkout, capsys):
 def test_hint_for_an_unknown_exercise_fails_clearly(checkout, capsys):
     assert cli.main(["hint", "98.9"]) == 2
     assert "no hints for exercise 98.9" in capsys.readouterr().err
+
+
+def test_lesson_and_exercise_numbers_need_no_leading_zero():
+    assert [cli.normalize_target(t) for t in ("1", "1.2", "01", "12.3", None, "x")] == [
+        "01", "01.2", "01", "12.3", None, "x"
+    ]
+
+
+def test_progress_cuts_long_titles_at_a_word(checkout, capsys):
+    long_title = "Backward of a linear layer with an upstream gradient other than one"
+    (checkout / "hints" / "97_long.toml").write_text(
+        f'["97.1"]\ntitle = "{long_title}"\nhints = ["a", "b", "c"]\n'
+    )
+    assert cli.main(["progress"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("97.1"))
+    assert "Backward of a linear layer with an…" in row, row
+    assert "upstream" not in row
 
 
 def test_progress_shows_grades_and_hints(checkout, capsys):

@@ -1,15 +1,17 @@
 """The grading machinery on a throwaway lesson 98 built in tmp_path: stub generation,
 the grade run (timeouts and crashes included), reports, reset and the notebook helpers."""
 
+import ast
 import json
 import shutil
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tinymoe import cli
-from tinymoe.grading import hints, notebook, progress, runner, stubs
+from tinymoe.grading import feedback, hints, notebook, progress, runner, stubs
 from tinymoe.grading.grade import grade
 from tinymoe.grading.pytest_plugin import caused_by_not_implemented
 from tinymoe.grading.report import GradeReport
@@ -68,6 +70,7 @@ class Counter:
 '''
 
 TESTS = '''\
+import numpy as np
 import pytest
 
 
@@ -92,6 +95,14 @@ def test_add_negative(m):
 @pytest.mark.points(3)
 def test_square(m):
     assert m.square(4) == 16
+
+
+@pytest.mark.exercise("98.2")
+@pytest.mark.points(1)
+def test_square_elementwise(m):
+    np.testing.assert_allclose(
+        m.square(np.arange(3.0)), [0.0, 1.0, 4.0], err_msg="square(n) must square each element"
+    )
 
 
 @pytest.mark.exercise("98.3")
@@ -163,6 +174,10 @@ def write_submission(folder: Path, root: Path, replacements: dict[str, str]) -> 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "98_demo.py").write_text(text)
     return folder
+
+
+def _line_of(path: Path, code: str) -> int:
+    return 1 + [x.strip() for x in path.read_text().splitlines()].index(code)
 
 
 # --- stubs -----------------------------------------------------------------------------------
@@ -240,11 +255,11 @@ def test_drift_is_detected_and_regeneration_backs_up(demo):
 def test_solutions_get_full_marks_and_stubs_get_zero(demo, capsys):
     assert cli.main(["grade", "--impl", "solutions", "--require-full"]) == 0
     out = capsys.readouterr().out
-    assert "98.1   Add two numbers" in out and "total 9/9 points (100%)" in out
+    assert "98.1   Add two numbers" in out and "total 10/10 points (100%)" in out
     assert not (demo / ".tinymoe" / "progress.json").exists(), "solutions are not progress"
 
     assert cli.main(["grade", "--require-full"]) == 1  # the learner's exercises/ by default
-    assert "total 0/9 points (0%), 0 of 4 exercises complete" in capsys.readouterr().out
+    assert "total 0/10 points (0%), 0 of 4 exercises complete" in capsys.readouterr().out
     saved = progress.load(demo)["results"]
     assert sorted(saved) == ["98.1", "98.2", "98.3", "98.4"]
     assert {r["status"] for r in saved.values()} == {"TODO"}, "stubs fail by NotImplementedError"
@@ -252,10 +267,10 @@ def test_solutions_get_full_marks_and_stubs_get_zero(demo, capsys):
     assert cli.main(["grade", "77"]) == 2  # no such lesson: a usage error
 
 
-def test_a_bad_submission_costs_only_the_tests_it_breaks(demo, tmp_path, monkeypatch):
+def test_a_bad_implementation_costs_only_the_tests_it_breaks(demo, tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "GRACE_S", 1.0)
-    submission = write_submission(
-        tmp_path / "student",
+    folder = write_submission(
+        tmp_path / "mine",
         demo,
         {
             "98.1": "return a + b if a > 0 else a - b",  # half right
@@ -266,17 +281,17 @@ def test_a_bad_submission_costs_only_the_tests_it_breaks(demo, tmp_path, monkeyp
             "while True:\n    pass",
         },
     )
-    report = grade(submission=submission, timeout=1.0)
+    report = grade(impl=str(folder), timeout=1.0)  # a learner's own code: no policy
     by_id = {e.exercise_id: e for e in report.exercises}
     assert (by_id["98.1"].earned, by_id["98.1"].status) == (2, "PARTIAL")
     assert by_id["98.1"].feedback == ["test_add_negative: add(-2, 3) should be 1"]
-    assert [t.outcome for t in by_id["98.2"].tests] == ["timeout"]
+    assert [t.outcome for t in by_id["98.2"].tests] == ["timeout", "timeout"]
     assert "timed out after 1 s" in by_id["98.2"].feedback[0]
     assert [t.outcome for t in by_id["98.3"].tests] == ["crashed"]
     assert "exit code 3" in by_id["98.3"].feedback[0]
     assert [t.outcome for t in by_id["98.4"].tests] == ["timeout"]
-    assert (report.earned, report.possible) == (2, 9) and report.errors == []
-    assert not (demo / ".tinymoe" / "progress.json").exists(), "a submission is not progress"
+    assert (report.earned, report.possible) == (2, 10) and report.errors == []
+    assert not (demo / ".tinymoe" / "progress.json").exists(), "only exercises/ is progress"
 
 
 def test_grade_table_and_gradescope_json(demo, tmp_path, capsys):
@@ -286,14 +301,94 @@ def test_grade_table_and_gradescope_json(demo, tmp_path, capsys):
     assert cli.main(["grade", "--submission", str(submission), "--json", str(out)]) == 0
     text = capsys.readouterr().out
     assert "98.1   Add two numbers" in text and "3/3  PASS" in text
-    assert "0/3  FAIL     test_square: assert 0 == 16" in text
-    assert "lesson 98 total" in text and "total 3/9 points (33%), 1 of 4 exercises" in text
+    assert "0/4  FAIL     test_square: assert 0 == 16" in text
+    assert "test_square_elementwise: square(n) must square each element" in text
+    assert "lesson 98 total" in text and "total 3/10 points (30%), 1 of 4 exercises" in text
     results = json.loads(out.read_text())
-    assert (results["score"], results["max_score"]) == (3, 9)
+    assert (results["score"], results["max_score"]) == (3, 10)
     first = results["tests"][0]
     assert set(first) >= {"name", "score", "max_score", "output", "visibility"}
     assert (first["name"], first["score"], first["max_score"]) == ("98.1 Add two numbers", 3, 3)
-    assert results["tests"][1]["output"] == "test_square: assert 0 == 16"
+    assert results["tests"][1]["output"] == (
+        "test_square: assert 0 == 16\n"
+        "test_square_elementwise: square(n) must square each element"
+    )
+
+
+def test_verbose_grade_shows_each_failure_in_full(demo, tmp_path, capsys):
+    submission = write_submission(tmp_path / "s", demo, {"98.2": "return n + n"})
+    assert cli.main(["grade", "98.2", "--submission", str(submission), "-v"]) == 0
+    text = capsys.readouterr().out
+    assert "--- tests/exercises/test_98_demo.py::test_square_elementwise" in text
+    assert "Mismatched elements" in text and "square(n) must square each element" in text
+    assert str(tmp_path) not in text, "the instructor's paths are scrubbed"
+
+
+def test_numpy_testing_failures_show_their_first_informative_line():
+    def caught(check):
+        try:
+            check()
+        except AssertionError as err:
+            return feedback.failure_line(err)
+
+    a, b = np.ones(3), np.zeros(3)
+    assert caught(lambda: np.testing.assert_allclose(a, b, err_msg="rows must sum to 1")) == (
+        "rows must sum to 1"
+    )
+    line = caught(lambda: np.testing.assert_allclose(a, b))
+    assert line.startswith("Not equal to tolerance rtol=1e-07, atol=0; Mismatched elements: 3")
+    assert "Max absolute difference among violations: 1" in line
+    assert caught(lambda: np.testing.assert_array_equal(a, np.zeros(4))) == (
+        "Arrays are not equal; (shapes (3,), (4,) mismatch)"
+    )
+    assert caught(lambda: np.testing.assert_equal(1, 2)) == (
+        "Items are not equal; ACTUAL: 1; DESIRED: 2"
+    )
+
+
+def test_errors_in_the_learners_code_name_the_call_shapes_and_meaning(demo, tmp_path):
+    folder = write_submission(
+        tmp_path / "mine", demo,
+        {
+            "98.1": "return [a][b]",
+            "98.2": "if isinstance(n, int):\n    return n / 0\nreturn n[0, 0]",
+        },
+    )
+    report = grade(impl=str(folder))
+    line = _line_of(folder / "98_demo.py", "return [a][b]")
+    by_id = {e.exercise_id: e for e in report.exercises}
+    assert by_id["98.1"].feedback[0] == (
+        f"test_add: IndexError in your add() line {line}: list index out of range "
+        "(an index past the end: check loop bounds and which axis you index)"
+    )
+    square = by_id["98.2"].feedback
+    assert square[0].startswith("test_square: ZeroDivisionError in your square() line")
+    assert "(a division by zero" in square[0]
+    assert square[1].startswith("test_square_elementwise: IndexError in your square() line")
+    assert "with n: (3,): " in square[1], "the shapes of the array arguments"
+
+
+def test_read_only_inputs_are_explained():
+    x = np.ones(3)
+    x.setflags(write=False)
+    try:
+        x += 1
+    except ValueError as err:
+        line = feedback.failure_line(err)
+    assert line.endswith("(your function wrote into its input: work on a copy and return a new "
+                         "array)")
+
+
+def test_diagnose_names_a_mistake_only_when_its_prediction_matches():
+    w = np.arange(6.0).reshape(2, 3)
+    mistakes = {"dW looks transposed": w.T, "dW is missing the factor 2": w / 2}
+    assert feedback.diagnose(w / 2, w, mistakes) == "dW is missing the factor 2"
+    assert feedback.diagnose(w.T, w, mistakes) == "dW looks transposed"
+    generic = feedback.diagnose(w / 3, w, mistakes, generic="dW is wrong")
+    assert generic == "dW is wrong (largest difference 3.33)"
+    assert feedback.diagnose(w[0], w, mistakes, "dW is wrong") == (
+        "dW is wrong: shape (3,), expected (2, 3)"
+    )
 
 
 def test_report_statuses_html_and_unmarked_tests():
@@ -324,13 +419,27 @@ def test_report_statuses_html_and_unmarked_tests():
     assert "wrong &lt;sign&gt;" in page and "needs @pytest.mark.exercise" in page
 
 
-def test_missing_files_and_broken_test_modules_are_reported(demo, tmp_path):
+def test_missing_files_and_broken_test_modules_are_reported(demo, tmp_path, capsys):
     (demo / "tests" / "exercises" / "test_98_broken.py").write_text("import no_such_module\n")
     (tmp_path / "empty").mkdir()
     report = grade(submission=tmp_path / "empty")
-    assert (report.earned, report.possible) == (0, 9)
-    assert "98_demo.py does not exist" in report.exercises[0].feedback[0]
+    assert (report.earned, report.possible) == (0, 10)
+    assert report.problems == {"98": "98_demo.py is missing from the submission"}
+    assert [e.feedback for e in report.exercises] == [[], [], [], []], "said once per lesson"
     assert any("test_98_broken.py" in e and "no_such_module" in e for e in report.errors)
+    text = report.text()
+    assert text.count("98_demo.py is missing") == 1
+    assert "Lesson 98: 98_demo.py is missing from the submission" in text
+
+
+def test_a_syntax_error_shows_the_line_and_the_message(demo, tmp_path):
+    folder = write_submission(tmp_path / "mine", demo, {"98.1": "return (a + b"})
+    report = grade(impl=str(folder))
+    problem = report.problems["98"]
+    line = _line_of(folder / "98_demo.py", "return (a + b")
+    assert problem.startswith(f"98_demo.py line {line}: SyntaxError: ")
+    assert "`return (a + b`" in problem
+    assert report.earned == 0 and report.text().count("SyntaxError") == 1
 
 
 def test_caused_by_not_implemented_follows_chains_and_groups():
@@ -404,8 +513,37 @@ def test_use_loads_solutions_when_asked_by_the_environment(demo, monkeypatch):
 def test_check_shows_the_table_or_skips_in_fast_mode(demo, capsys, monkeypatch):
     notebook.check("98.2")
     out = capsys.readouterr().out
-    assert "98.2" in out and "0/3  TODO" in out and "98.1" not in out
+    assert "98.2" in out and "0/4  TODO" in out and "98.1" not in out
     monkeypatch.setenv("TINYMOE_FAST", "1")
     notebook.check("98")
     assert capsys.readouterr().out.startswith("check skipped in fast mode")
 
+
+
+# --- no PyTorch in the autograder -------------------------------------------------------------
+
+
+def _uses_torch(path: Path) -> list[str]:
+    """Where a graded test file imports torch or asks for the `torch` fixture."""
+    tree = ast.parse(path.read_text(), filename=path.name)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+            if any(n == "torch" or n.startswith("torch.") for n in names):
+                found.append(f"line {node.lineno}: imports torch")
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if "torch" in [a.arg for a in node.args.args + node.args.kwonlyargs]:
+                found.append(f"line {node.lineno}: {node.name}() uses the torch fixture")
+        elif isinstance(node, ast.Constant) and node.value == "torch":
+            found.append(f"line {node.lineno}: names 'torch' (importorskip?)")
+    return found
+
+
+@pytest.mark.parametrize(
+    "path", sorted((REPO / "tests" / "exercises").glob("test_*.py")), ids=lambda p: p.name
+)
+def test_graded_tests_do_not_use_torch(path):
+    """The autograder's environment ([lessons]) has no PyTorch: graded tests use the engine,
+    invariants and finite differences as their oracle."""
+    assert _uses_torch(path) == [], f"{path.name}: {_uses_torch(path)}"

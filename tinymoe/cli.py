@@ -11,7 +11,17 @@ from tinymoe.grading import progress, stubs
 from tinymoe.grading.grade import DEFAULT_TIMEOUT_S, grade
 from tinymoe.grading.hints import load_hints
 from tinymoe.grading.paths import id_key, repo_root
+from tinymoe.grading.report import shorten
 from tinymoe.grading.reset import reset
+from tinymoe.grading.runner import DEFAULT_MEMORY_GB
+
+
+def normalize_target(target: str | None) -> str | None:
+    """'1' -> '01', '1.2' -> '01.2'; anything else unchanged (checked later)."""
+    if not target:
+        return target
+    lesson, dot, rest = target.partition(".")
+    return (lesson.zfill(2) if lesson.isdigit() else lesson) + dot + rest
 
 
 def cmd_stubs(args) -> int:
@@ -19,8 +29,9 @@ def cmd_stubs(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    report = grade(args.target, args.impl, args.submission, args.timeout)
-    print(report.text())
+    report = grade(normalize_target(args.target), args.impl, args.submission, args.timeout,
+                   memory_gb=args.memory)
+    print(report.text(verbose=args.verbose))
     if args.json:
         Path(args.json).write_text(json.dumps(report.gradescope(), indent=1) + "\n")
         print(f"wrote {args.json}")
@@ -29,18 +40,22 @@ def cmd_grade(args) -> int:
 
 def cmd_hint(args) -> int:
     root = repo_root()
+    args.exercise = normalize_target(args.exercise)
     hint = load_hints().get(args.exercise)
     if hint is None:
         print(f"error: no hints for exercise {args.exercise}", file=sys.stderr)
         return 2
     total = len(hint.hints)
     used = progress.hints_used(root, args.exercise)
+    if not (args.reset or args.all) and used >= total:
+        print(f"{args.exercise} {hint.title}: no more hints (all {total} shown below)")
     level = 0 if args.reset else total if args.all else min(used + 1, total)
     progress.set_hints_used(root, args.exercise, max(level, 0 if args.reset else used))
     if args.reset:
         print(f"hints for {args.exercise} hidden again")
         return 0
-    print(f"{args.exercise} {hint.title}: hint {level} of {total}")
+    if args.reset or args.all or used < total:
+        print(f"{args.exercise} {hint.title}: hint {level} of {total}")
     for n, text in enumerate(hint.hints[:level], 1):
         print(f"  {n}. {text}")
     if level < total:
@@ -60,7 +75,7 @@ def cmd_progress(args) -> int:
         hint = hints.get(exercise_id)
         used = f"{data['hints'].get(exercise_id, 0)}/{len(hint.hints) if hint else 0}"
         title = hint.title if hint else ""
-        print(f"{exercise_id:<9}{title[:40]:<42}{points:>7}  {status:<11}{used}")
+        print(f"{exercise_id:<9}{shorten(title, 40):<42}{points:>7}  {status:<11}{used}")
     results = data["results"].values()
     earned = sum(r["earned"] for r in results)
     possible = sum(r["possible"] for r in results)
@@ -91,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="also write Gradescope results.json here")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
                    help=f"seconds per test before it scores 0 (default {DEFAULT_TIMEOUT_S:g})")
+    p.add_argument("--memory", type=float, default=DEFAULT_MEMORY_GB, metavar="GB",
+                   help=f"memory limit of the test process (default {DEFAULT_MEMORY_GB:g} GB)")
+    p.add_argument("-v", "--verbose", action="store_true", help="show each failure in full")
     p.add_argument("--require-full", action="store_true",
                    help="exit 1 unless every test passes (CI)")
     p.set_defaults(func=cmd_grade)

@@ -19,6 +19,7 @@ class ExerciseResult:
     exercise_id: str
     title: str
     tests: list[TestResult]
+    problem: str | None = None  # what keeps the whole lesson file from being graded
 
     @property
     def lesson(self) -> str:
@@ -42,15 +43,29 @@ class ExerciseResult:
         return "PARTIAL" if self.earned else "FAIL"
 
     @property
+    def failed(self) -> list[TestResult]:
+        """Failed tests, except those that failed only because of the lesson's problem."""
+        return [t for t in self.tests if t.outcome != "passed" and t.message != self.problem]
+
+    @property
     def feedback(self) -> list[str]:
-        """One line per failed test (a single note when the exercise is not started)."""
+        """One line per failed test (a single note when the exercise is not started); the
+        lesson's problem is shown once per lesson, not here."""
         if self.status == "TODO":
             return [TODO_NOTE]
         return [
             f"{t.name}: {'not done yet (NotImplementedError)' if t.not_implemented else t.message}"
-            for t in self.tests
-            if t.outcome != "passed"
+            for t in self.failed
         ]
+
+
+def shorten(text: str, width: int) -> str:
+    """`text` shortened to `width` characters at a word boundary, with an ellipsis."""
+    if len(text) <= width:
+        return text
+    head = text[: width - 1]
+    head = head[: head.rfind(" ")] if " " in head else head
+    return head.rstrip(" ,;:-") + "…"
 
 
 def _well_marked(test: TestResult) -> bool:
@@ -68,6 +83,7 @@ class GradeReport:
 
     exercises: list[ExerciseResult]
     errors: list[str] = field(default_factory=list)
+    problems: dict[str, str] = field(default_factory=dict)  # lesson NN -> problem
 
     @classmethod
     def build(cls, run: RunResult, titles: dict[str, str]) -> GradeReport:
@@ -79,10 +95,11 @@ class GradeReport:
         marked = [t for t in run.tests if t not in unmarked]
         marked.sort(key=lambda t: id_key(t.exercise))
         exercises = [
-            ExerciseResult(ex_id, titles.get(ex_id, ""), list(tests))
+            ExerciseResult(ex_id, titles.get(ex_id, ""), list(tests),
+                           run.problems.get(ex_id.split(".")[0]))
             for ex_id, tests in groupby(marked, key=lambda t: t.exercise)
         ]
-        return cls(exercises, errors)
+        return cls(exercises, errors, dict(run.problems))
 
     @property
     def earned(self) -> int:
@@ -108,18 +125,25 @@ class GradeReport:
             f"{done} of {len(self.exercises)} exercises complete"
         )
 
-    def text(self) -> str:
+    def text(self, verbose: bool = False) -> str:
+        """The grade table; `verbose` adds each failure in full under its exercise."""
         lines = []
         for nn, exercises in self.lessons():
-            lines.append(f"Lesson {nn}")
+            problem = self.problems.get(nn)
+            lines.append(f"Lesson {nn}: {problem}" if problem else f"Lesson {nn}")
             for ex in exercises:
                 feedback = ex.feedback or [""]
                 points = f"{ex.earned}/{ex.possible}"
                 lines.append(
-                    f"  {ex.exercise_id:<6} {ex.title[:40]:<40} {points:>7}  {ex.status:<7}  "
-                    f"{feedback[0]}".rstrip()
+                    f"  {ex.exercise_id:<6} {shorten(ex.title, 40):<40} {points:>7}  "
+                    f"{ex.status:<7}  {feedback[0]}".rstrip()
                 )
                 lines += [f"{'':68}{line}" for line in feedback[1:]]
+                if verbose:
+                    for test in ex.failed:
+                        detail = test.detail.strip() or test.message
+                        lines += [f"    --- {test.nodeid}", *(f"    | {d}" for d in
+                                                               detail.splitlines())]
             earned = sum(e.earned for e in exercises)
             possible = sum(e.possible for e in exercises)
             lines.append(f"  {'lesson ' + nn + ' total':<47} {f'{earned}/{possible}':>7}\n")
@@ -144,6 +168,8 @@ class GradeReport:
             rows.append(f"<tr><td></td><td><i>lesson {nn} total</i></td>"
                         f"<td><i>{earned}/{possible}</i></td><td></td><td></td></tr>")
         errors = "".join(f"<pre>error: {html.escape(e)}</pre>" for e in self.errors)
+        errors += "".join(f"<pre>lesson {nn}: {html.escape(p)}</pre>"
+                          for nn, p in self.problems.items())
         return (
             "<table><tr><th>exercise</th><th>title</th><th>points</th><th>status</th>"
             f"<th>feedback</th></tr>{''.join(rows)}</table>{errors}"
@@ -158,7 +184,7 @@ class GradeReport:
                 "number": ex.exercise_id,
                 "score": ex.earned,
                 "max_score": ex.possible,
-                "output": "\n".join(ex.feedback) or "all tests passed",
+                "output": "\n".join(ex.feedback) or ex.problem or "all tests passed",
                 "visibility": "visible",
             }
             for ex in self.exercises

@@ -161,7 +161,6 @@ def deepseek(logits: Tensor, bias: np.ndarray, k: int) -> Routing:
     return Routing(token, expert, gate, F.softmax(log_s, dim=-1), logits=logits)
 
 
-
 class Router(Module):
     """A router: owns its weight (E, D) (and any other parameters or buffers) and maps
     tokens x (T, D) to a ``Routing`` with ``route(x)``. Built from a ``MoEConfig``.
@@ -298,7 +297,7 @@ class DeepSeekRouter(Router):
             return False
         load = self.pending_load.astype(self.expert_bias.dtype)
         self.pending_load = None
-        if load.sum() == 0:  # an empty batch says nothing about the balance
+        if load.sum() == 0 or self.rate == 0:  # an empty batch says nothing of the balance
             return False
         self.expert_bias += self.rate * np.sign(load.mean() - load)
         return True

@@ -41,8 +41,9 @@ def bce_with_logits(z, y):
 def softmax(z):
     """Softmax along the last axis, numerically stable.
 
-    z: (..., C) scores. Returns probabilities of the same shape; each row sums to 1.
-    Subtract each row's max first: softmax(z) = softmax(z - c), and exp never overflows.
+    z: (..., C) scores. Returns probabilities of the same shape (a new array: z is left
+    unchanged); each row sums to 1. Subtract each ROW's max first (not the whole array's: rows
+    may differ by thousands): softmax(z) = softmax(z - c), and exp never overflows.
 
     Example:
         >>> softmax(np.array([[1000.0, 1000.0]]))
@@ -59,7 +60,8 @@ def one_hot(labels, num_classes):
 def cross_entropy(logits, labels):
     """Softmax cross-entropy: mean over the batch of -log softmax(logits)[n, labels[n]].
 
-    logits: (N, C) raw scores; labels: (N,) integer classes in [0, C).
+    logits: (N, C) raw scores; labels: (N,) integer classes in [0, C), where some classes
+    may be absent from the batch (C is logits.shape[1]).
     Returns (loss, dlogits) with dlogits = (softmax(logits) - one_hot(labels, C)) / N, (N, C).
     Compute log-softmax as (z - max) - log(sum(exp(z - max))): never log(0), never overflow.
 
@@ -74,7 +76,8 @@ def minibatch_indices(n, batch_size, rng):
     """One epoch of mini-batches: a random permutation of range(n) cut into batches.
 
     n: number of examples; batch_size: 1 (stochastic) ... n (full batch); rng: a NumPy
-    Generator (use rng.permutation). Returns a list of integer arrays, each of length
+    Generator (shuffle with it, e.g. rng.permutation: the same seed gives the same batches).
+    Returns a list of integer arrays, each of length
     batch_size except possibly the last (the remainder); together they hold every index once.
 
     Example: minibatch_indices(5, 2, rng) might give [array([3, 0]), array([4, 1]), array([2])].
@@ -90,7 +93,8 @@ def gradient_descent(loss_and_grad, w, X, y, lr, epochs, batch_size, rng):
     loss_and_grad: callable (w, Xb, yb) -> (loss, dw), the mean loss on a batch and its
     gradient; w: initial parameters (any shape; do not modify the caller's array);
     X: (N, ...) inputs; y: (N, ...) targets; lr: learning rate; epochs: passes over the data;
-    batch_size: examples per step; rng: Generator passed to minibatch_indices each epoch.
+    batch_size: examples per step; rng: Generator passed to minibatch_indices each epoch (a
+    new shuffle every epoch, drawn from this rng).
     Returns (w, history): the final parameters and a list of epochs + 1 floats, the loss on
     the FULL data set before training and after each epoch.
 

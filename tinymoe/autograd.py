@@ -2,8 +2,8 @@
 
 Two contracts are enforced here rather than trusted:
 
-- **Saved arrays are not modified in place.** Every tensor carries a ``Version``
-  counter (shared by the views ops make of it) that in-place writes bump: assigning
+- **Saved arrays are not modified in place.** Every tensor carries a version counter
+  (shared by the views ops make of it) that in-place writes bump: assigning
   ``t.data`` back to itself (``t.data -= x``), ``t[...] = v``, an optimiser's step
   (``mark_modified``). ``Function.apply`` records the versions of its inputs and output;
   before an op's backward runs, a changed version whose array the op kept for backward
@@ -54,14 +54,11 @@ class no_grad:
         return wrapper
 
 
-class Version:
-    """How many times a tensor's array has been modified in place. One object is shared
-    by a tensor and the views ops make of it, so a write through either shows in both."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: int = 0):
-        self.value = value
+# A tensor's version counter is a one-element list, ``t._version[0]``: a mutable int that a
+# tensor shares with the views ops make of it, so a write through either shows in both
+# (a list because one is made per op, and a list is the cheapest mutable box).
+_writes = 0  # in-place writes so far, to any tensor: when it has not moved since an op's
+# forward, nothing that op saved can have changed and backward skips the check.
 
 
 def mark_modified(*tensors) -> None:
@@ -69,8 +66,10 @@ def mark_modified(*tensors) -> None:
 
     Optimisers call it after updating ``p.data`` in place; do the same after writing into
     ``t.data[...]`` yourself, so a backward through a graph that saved ``t`` raises."""
+    global _writes
     for t in tensors:
-        t._version.value += 1
+        t._version[0] += 1
+    _writes += 1
 
 
 class Context:
@@ -106,7 +105,7 @@ class Function:
             if isinstance(a, Tensor):
                 raw.append(a._data)
                 needs.append(a.requires_grad)
-                versions.append(a._version.value)
+                versions.append(a._version[0])
                 record = record or a.requires_grad
             else:
                 raw.append(a)
@@ -119,7 +118,7 @@ class Function:
             out = np.asarray(out)
         result = Tensor.__new__(Tensor)
         result._data = out
-        result._version = Version() if out.base is None else _view_version(out, args)
+        result._version = [0] if out.base is None else _view_version(out, args)
         result.grad = None
         result.requires_grad = record
         result._retains_grad = False
@@ -127,7 +126,8 @@ class Function:
             ctx.function = cls
             ctx.inputs = args
             ctx.versions = versions
-            ctx.out_version = result._version.value
+            ctx.out_version = result._version[0]
+            ctx.writes = _writes
             ctx.freed = False
             result._ctx = ctx
         else:
@@ -140,22 +140,22 @@ def _owner(array: np.ndarray) -> np.ndarray:
     return array if array.base is None else array.base
 
 
-def _view_version(out: np.ndarray, args) -> Version:
+def _view_version(out: np.ndarray, args) -> list:
     """A view of an input's array shares that input's version counter; anything else
     starts its own."""
     owner = out.base
     for a in args:
         if isinstance(a, _Tensor) and _owner(a._data) is owner:
             return a._version
-    return Version()
+    return [0]
 
 
 def _check_saved_versions(node, ctx) -> None:
     """Raise if an input (or the output) of ``node``'s op was modified in place since the
     forward and the op kept its array for backward (see the module docstring)."""
     changed = [(f"input {i}", t, v) for i, (t, v) in enumerate(zip(ctx.inputs, ctx.versions))
-               if v is not None and t._version.value != v]
-    if node._version.value != ctx.out_version:
+               if v is not None and t._version[0] != v]
+    if node._version[0] != ctx.out_version:
         changed.append(("its output", node, ctx.out_version))
     if not changed:
         return
@@ -166,7 +166,7 @@ def _check_saved_versions(node, ctx) -> None:
             name = ctx.function.__name__
             raise RuntimeError(
                 f"backward: an array saved by {name} for its backward was modified in place "
-                f"(version {version} -> {tensor._version.value}): {label}, of shape "
+                f"(version {version} -> {tensor._version[0]}): {label}, of shape "
                 f"{fmt(tensor.shape)}. Something wrote into it between the forward and this "
                 f"backward (an optimizer.step(), `t.data -= ...`, `t[...] = ...`), so the "
                 f"gradient would mix old and new values. Call backward() before changing "
@@ -256,7 +256,8 @@ def backward(root, grad=None, retain_graph=False) -> None:
                 "backward: trying to backward through the graph a second time; its saved "
                 "arrays were freed. Use loss.backward(retain_graph=True) the first time."
             )
-        _check_saved_versions(node, ctx)
+        if ctx.writes != _writes:
+            _check_saved_versions(node, ctx)
         input_grads = ctx.function.backward(ctx, g)
         if not isinstance(input_grads, tuple):
             input_grads = tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)

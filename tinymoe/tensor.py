@@ -40,7 +40,7 @@ class Tensor:
 
     ``data`` is the ``numpy.ndarray``; ``grad`` is an ndarray of the same shape (or None)
     filled by ``backward``; ``requires_grad`` marks tensors whose gradient is wanted.
-    ``_version`` counts in-place writes (see ``tinymoe.autograd``)."""
+    ``_version[0]`` counts in-place writes (see ``tinymoe.autograd``)."""
 
     __slots__ = ("_data", "_version", "grad", "requires_grad", "_ctx", "_retains_grad",
                  "__weakref__")
@@ -48,7 +48,7 @@ class Tensor:
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
         self._data = data if type(data) is np.ndarray and dtype is None else _as_array(data, dtype)
-        self._version = autograd.Version()
+        self._version = [0]  # the version counter (tinymoe.autograd)
         if requires_grad and self._data.dtype.kind != "f":
             raise DTypeError(f"tensor: only floating-point tensors can require grad, "
                              f"got dtype {self._data.dtype}")
@@ -61,7 +61,7 @@ class Tensor:
         """Assigning the same array back (``t.data -= x``, ``t.data *= 0.5``) means it was
         changed in place: bump the version. A new array leaves saved arrays intact."""
         if value is self._data:
-            self._version.value += 1
+            autograd.mark_modified(self)
         self._data = value
 
     data = property(operator.attrgetter("_data"), _set_data,

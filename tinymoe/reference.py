@@ -2,6 +2,8 @@
 
 Each function here is the plain definition its kernel in ``tinymoe.kernels`` is tested
 against, with the same signature, shapes and dtypes; ``tinymoe.backend`` pairs them up.
+(The engine matmul's reference is ``np.matmul`` itself; the matmul ladder of lesson 06
+has its own, ``tinymoe.kernels.matmul_reference``.)
 This module never imports Numba, so ``set_backend("numpy")`` runs no Numba code at all.
 Inputs are checked by ``tinymoe.backend`` (or by the kernel wrappers), not here.
 """

@@ -151,9 +151,10 @@ def _time_grouped(kind: str, shapes, repeats: int) -> list:
     """Seconds per call of the grouped GEMM (``kind`` "kernel": ``grouped_matmul``, "loop":
     a loop of ``np.matmul`` per expert) for each (rows, d_in, d_out, experts) in ``shapes``,
     on inputs drawn from seed 0. Runs in a fresh process."""
-    from tinymoe.kernels.grouped_gemm import grouped_matmul, grouped_matmul_reference
+    from tinymoe import reference
+    from tinymoe.kernels.grouped_gemm import grouped_matmul
 
-    fn = {"kernel": grouped_matmul, "loop": grouped_matmul_reference}[kind]
+    fn = {"kernel": grouped_matmul, "loop": reference.grouped_matmul}[kind]
     times = []
     for rows, d_in, d_out, experts in shapes:
         rng = np.random.default_rng(0)

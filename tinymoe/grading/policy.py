@@ -101,7 +101,8 @@ class _Checker(ast.NodeVisitor):
     def visit_ImportFrom(self, node):
         module = node.module or ""
         if node.level or not _module_allowed(module):
-            self.bad(node, f"`from {'.' * node.level}{module} import ...`")
+            names = ", ".join(alias.name for alias in node.names)
+            self.bad(node, f"`from {'.' * node.level}{module} import {names}`")
             return
         for alias in node.names:
             if alias.name == "*" or not _module_allowed(f"{module}.{alias.name}") or (

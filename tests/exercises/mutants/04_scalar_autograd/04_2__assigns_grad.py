@@ -1,0 +1,16 @@
+"""mutant 04.2: _backward assigns (=) instead of adding (+=)."""
+
+
+def _mul(self, other):
+    other = other if isinstance(other, Value) else Value(other)  # noqa: F821
+    out = Value(self.data * other.data, (self, other), "*")  # noqa: F821
+
+    def _backward():
+        self.grad = other.data * out.grad
+        other.grad = self.data * out.grad
+
+    out._backward = _backward
+    return out
+
+
+Value.__mul__ = _mul  # noqa: F821

@@ -419,6 +419,55 @@ def test_report_statuses_html_and_unmarked_tests():
     assert "wrong &lt;sign&gt;" in page and "needs @pytest.mark.exercise" in page
 
 
+FIXTURE_TESTS = '''\
+import time
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def slow_resource():
+    time.sleep(2.0)  # longer than the time limit: set-up is not timed
+    return 1
+
+
+@pytest.fixture(scope="session")
+def broken_resource():
+    raise RuntimeError("the oracle is not installed")
+
+
+@pytest.mark.exercise("98.1")
+@pytest.mark.points(1)
+def test_uses_slow(slow_resource, load_exercise):
+    assert load_exercise("98").add(1, 2) == 3
+
+
+@pytest.mark.exercise("98.2")
+@pytest.mark.points(1)
+def test_uses_broken(broken_resource):
+    pass
+
+
+@pytest.mark.exercise("98.3")
+@pytest.mark.points(1)
+def test_independent(load_exercise):
+    assert load_exercise("98").Counter().bump() == 1
+'''
+
+
+def test_set_up_is_not_timed_and_a_broken_fixture_fails_only_its_tests(demo):
+    (demo / "tests" / "exercises" / "test_98_demo.py").write_text(FIXTURE_TESTS)
+    report = grade(impl="solutions", timeout=1.0)
+    outcomes = {t.name: (t.outcome, t.message) for e in report.exercises for t in e.tests}
+    assert outcomes == {
+        "test_uses_slow": ("passed", ""),
+        "test_uses_broken": (
+            "error", "could not set up the test: RuntimeError: the oracle is not installed"
+        ),
+        "test_independent": ("passed", ""),
+    }
+
+
 def test_missing_files_and_broken_test_modules_are_reported(demo, tmp_path, capsys):
     (demo / "tests" / "exercises" / "test_98_broken.py").write_text("import no_such_module\n")
     (tmp_path / "empty").mkdir()

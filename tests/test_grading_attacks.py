@@ -105,6 +105,13 @@ def digest(root: Path) -> str:
         ("class Always:\n    def __eq__(self, other):\n        return True", "`__eq__`"),
         ("Lie = type('Lie', (float,), {'__eq__': lambda s, o: True})", "the string '__eq__'"),
         ("import tinymoe as tm\nx = tm._private", "the private attribute `._private`"),
+        ("import numpy as np\nclass Liar(np.ndarray):\n    def all(self, *a):\n"
+         "        return True", "subclassing `np.ndarray`"),
+        ("from numpy import ndarray\nclass Liar(ndarray):\n    pass", "subclassing `ndarray`"),
+        ("class Liar(float):\n    pass", "subclassing `float`"),
+        ("import abc\nclass C(metaclass=abc.ABCMeta):\n    pass", "class keyword `metaclass=`"),
+        ("import tinymoe as tm\ndef f(d=tm.moe.routers.ROUTERS):\n    d['top2'] = 0",
+         "changing `d['top2']`"),
     ],
 )
 def test_the_policy_rejects_each_attack_naming_line_and_construct(attack, construct):
@@ -262,16 +269,24 @@ def test_nothing_of_the_instructors_environment_reaches_the_output(
     assert "<sandbox>" in text
 
 
-def test_replacing_engine_or_library_code_at_run_time_is_caught(demo, tmp_path, no_policy):
+@pytest.mark.parametrize(
+    ("patch", "caught"),
+    [
+        ("import tinymoe as tm\ntm.Tensor.sum = lambda self, *a, **k: 0",
+         "the submission replaced tinymoe.tensor.Tensor.sum"),
+        ("from tinymoe.moe import routers\nrouters.ROUTERS[next(iter(routers.ROUTERS))] = 0",
+         "the submission replaced tinymoe.moe.routers.ROUTERS["),
+    ],
+    ids=["engine-method", "registry-entry"],
+)
+def test_replacing_engine_code_at_run_time_is_caught(demo, tmp_path, no_policy, patch, caught):
     folder = stub_with(
         demo, tmp_path / "student",
-        ex98_1="import tinymoe as tm\ntm.Tensor.sum = lambda self, *a, **k: 0\nreturn a + b",
+        ex98_1=f"{patch}\nreturn a + b",
         ex98_2="import numpy\nnumpy.allclose = lambda *a, **k: True\nreturn n * n",
     )
     report = grade(submission=folder)
     by_id = {e.exercise_id: e for e in report.exercises}
     assert by_id["98.1"].earned == 0
-    assert "the submission replaced tinymoe.tensor.Tensor.sum" in by_id["98.1"].feedback[0]
-    assert by_id["98.2"].earned == 0, "every test after the tampering fails too"
-    assert all(t.outcome != "passed" for e in report.exercises[1:] for t in e.tests)
-
+    assert caught in by_id["98.1"].feedback[0]
+    assert report.earned == 0, "every test after the tampering fails too"

@@ -52,6 +52,7 @@ class Guard:
     def __init__(self, learner_prefix: str):
         self.learner_prefix = learner_prefix
         self.classes: dict[str, tuple[type, dict[str, int]]] = {}
+        self.tables: dict[str, tuple[dict, dict[object, int]]] = {}  # module-level dicts
         self.freeze()
 
     def freeze(self) -> None:
@@ -64,13 +65,21 @@ class Guard:
             if name.split(".")[0] in ("tinymoe", "conftest") or (
                 name.startswith("test_") or "tests.exercises" in name
             ):
-                for value in list(vars(module).values()):
+                for attr, value in list(vars(module).items()):
                     if inspect.isclass(value) and value.__module__ == name:
                         key = f"{name}.{value.__qualname__}"
                         self.classes.setdefault(key, (value, _methods(value)))
+                    elif type(value) is dict and not attr.startswith("__"):
+                        ids = {k: id(v) for k, v in value.items()}
+                        self.tables.setdefault(f"{name}.{attr}", (value, ids))
 
     def changed(self) -> str | None:
-        """The first watched method the submission replaced, added or removed, or None."""
+        """The first watched method the submission replaced, added or removed, or the first
+        entry of a module-level table (a registry) it replaced or removed, or None."""
+        for key, (table, ids) in self.tables.items():
+            for name, old in ids.items():
+                if name not in table or id(table[name]) != old:
+                    return f"{key}[{name!r}]"
         for key, (cls, methods) in self.classes.items():
             now = _methods(cls)
             if now != methods:

@@ -36,7 +36,8 @@ FORBIDDEN_ATTRIBUTES = {
     "fromfile", "tofile", "fromregex", "memmap", "open_memmap", "DataSource", "dump", "dumps",
     "savefig", "imsave", "imread", "open", "system", "popen", "environ", "getenv", "putenv",
     "read_text", "read_bytes", "write_text", "write_bytes", "unlink", "rmdir", "mkdir",
-    "modules", "get_type_hints", "cfunc", "carray", "farray",
+    "modules", "get_type_hints", "cfunc", "carray", "farray", "rc_file", "print_png",
+    "print_figure", "print_pdf", "print_svg",
     "gi_frame", "gi_code", "cr_frame", "ag_frame", "tb_frame", "tb_next", "f_back",
     "f_globals", "f_locals", "f_builtins", "f_code", "f_trace", "co_code", "mro",
 }
@@ -53,7 +54,10 @@ ALLOWED_DUNDER_METHODS = {
     ),
 }
 MUTATING_METHODS = {"update", "setdefault", "clear", "pop", "popitem", "append", "extend",
-                    "insert", "remove", "discard", "register", "seed"}
+                    "insert", "remove", "discard", "register"}
+# a subclass of these could lie to a comparison: np.isclose(liar, x).all() -> its own all()
+BUILTIN_BASES = {"int", "float", "complex", "bool", "str", "bytes", "list", "tuple", "dict",
+                 "set", "frozenset", "type", "property", "staticmethod", "classmethod"}
 _FORMAT_FIELD_RE = re.compile(r"\{[^{}:!]*[.\[]")  # "{0.__globals__}", "{0[key]}"
 _DUNDER_RE = re.compile(r"^__\w+__$")
 
@@ -82,8 +86,8 @@ def _root(node: ast.AST) -> ast.AST:
 
 
 class _Checker(ast.NodeVisitor):
-    def __init__(self, file: str, imported: set[str]):
-        self.file, self.imported = file, imported
+    def __init__(self, file: str, imported: set[str], numpy_names: set[str]):
+        self.file, self.imported, self.numpy_names = file, imported, numpy_names
         self.found: list[Violation] = []
 
     def bad(self, node: ast.AST, what: str) -> None:
@@ -140,6 +144,17 @@ class _Checker(ast.NodeVisitor):
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
+    def visit_ClassDef(self, node):
+        for base in node.bases:
+            root = _root(base)
+            if isinstance(root, ast.Name) and (
+                root.id in self.numpy_names or (base is root and root.id in BUILTIN_BASES)
+            ):
+                self.bad(node, f"subclassing `{ast.unparse(base)}`")
+        for keyword in node.keywords:
+            self.bad(node, f"the class keyword `{keyword.arg}=`")
+        self.generic_visit(node)
+
     def _check_target(self, target: ast.AST) -> None:
         if isinstance(target, ast.Tuple | ast.List | ast.Starred):
             for element in getattr(target, "elts", [getattr(target, "value", None)]):
@@ -178,14 +193,35 @@ class _Checker(ast.NodeVisitor):
             isinstance(func, ast.Attribute)
             and func.attr in MUTATING_METHODS
             and self.from_import(func.value)
-            and not (isinstance(func.value, ast.Attribute) and func.value.attr == "random")
         ):
             self.bad(node, f"calling `{ast.unparse(func)}`, which changes an import")
         self.generic_visit(node)
 
 
+def _rooted_in(node: ast.AST | None, names: set[str]) -> bool:
+    """Whether `node` is a name or attribute chain starting at one of `names`."""
+    return (
+        isinstance(node, ast.Name | ast.Attribute)
+        and isinstance(_root(node), ast.Name)
+        and _root(node).id in names
+    )
+
+
+def _numpy_names(tree: ast.AST) -> set[str]:
+    """Names bound by `import numpy...` or `from numpy... import ...`."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names
+                      if a.name.split(".")[0] == "numpy"}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "numpy":
+            names |= {a.asname or a.name for a in node.names}
+    return names
+
+
 def _imported_names(tree: ast.AST) -> set[str]:
-    """Names bound by imports, and names assigned from them (`t = np.testing`)."""
+    """Names bound by imports, and names assigned from them (`t = np.testing`), including
+    parameters whose default is one (`def f(d=tm.moe.routers.ROUTERS)`)."""
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
@@ -194,6 +230,15 @@ def _imported_names(tree: ast.AST) -> set[str]:
     while changed:
         changed = False
         for node in ast.walk(tree):
+            if isinstance(node, ast.arguments):
+                positional = node.posonlyargs + node.args
+                pairs = list(zip(positional[len(positional) - len(node.defaults):],
+                                 node.defaults)) + list(zip(node.kwonlyargs, node.kw_defaults))
+                for arg, default in pairs:
+                    if _rooted_in(default, names) and arg.arg not in names:
+                        names.add(arg.arg)
+                        changed = True
+                continue
             value = getattr(node, "value", None) if isinstance(
                 node, ast.Assign | ast.AnnAssign | ast.NamedExpr) else None
             if isinstance(node, ast.For | ast.comprehension):
@@ -201,11 +246,7 @@ def _imported_names(tree: ast.AST) -> set[str]:
             if value is None:
                 continue
             values = value.elts if isinstance(value, ast.Tuple | ast.List) else [value]
-            if not any(
-                isinstance(v, ast.Name | ast.Attribute)
-                and isinstance(_root(v), ast.Name) and _root(v).id in names
-                for v in values
-            ):
+            if not any(_rooted_in(v, names) for v in values):
                 continue
             targets = getattr(node, "targets", None) or [node.target]
             for target in targets:
@@ -219,7 +260,7 @@ def _imported_names(tree: ast.AST) -> set[str]:
 def check_source(source: str, file: str) -> list[Violation]:
     """Every policy violation in `source`; raises SyntaxError if it does not parse."""
     tree = ast.parse(source, filename=file)
-    checker = _Checker(file, _imported_names(tree))
+    checker = _Checker(file, _imported_names(tree), _numpy_names(tree))
     checker.visit(tree)
     return checker.found
 

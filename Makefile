@@ -23,14 +23,17 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 
 ## lab: set everything up and open the lessons in JupyterLab. It serves the whole checkout
 ## (lessons/ and the exercises/ you edit), opens on the first lesson, and puts the venv's
-## scripts first on PATH so that `tinymoe hint NN.M` works in JupyterLab's terminals.
+## scripts first on PATH so that `tinymoe hint NN.M` works in JupyterLab's terminals. Their
+## shell is named explicitly: left to itself, a server started without a terminal runs
+## login shells, whose /etc/profile may reset PATH.
 LAB_OPEN ?= lessons/01_neurons.ipynb
 JUPYTER  ?= $(BIN)/jupyter
 lab: $(VENV)/.lessons-installed
 	export PATH="$(CURDIR)/$(BIN):$$PATH" \
 	  MPLBACKEND=module://matplotlib_inline.backend_inline; \
 	$(JUPYTER) lab $(LAB_FLAGS) --ServerApp.root_dir="$(CURDIR)" \
-	  --LabApp.default_url="/lab/tree/$(LAB_OPEN)"
+	  --LabApp.default_url="/lab/tree/$(LAB_OPEN)" \
+	  --ServerApp.terminado_settings="{'shell_command': ['$${SHELL:-/bin/sh}']}"
 
 ## test: set everything up and run the whole test suite (what CI runs)
 test: $(VENV)/.dev-installed

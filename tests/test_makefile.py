@@ -1,8 +1,10 @@
 """`make lab` without starting a server: its resolved command line (a dry run) and a run of
 the recipe with a stand-in for `jupyter` that reports what JupyterLab would get. The lab must
 serve the checkout's root (so exercises/ is reachable), open on the first lesson, and give
-the processes it spawns (JupyterLab's terminals) the venv's scripts on PATH."""
+the processes it spawns (JupyterLab's terminals, run in the user's $SHELL rather than a login
+shell that could reset PATH) the venv's scripts on PATH."""
 
+import ast
 import os
 import re
 import shutil
@@ -32,6 +34,8 @@ def test_the_dry_run_serves_the_root_opens_a_lesson_and_puts_the_venv_on_path():
     assert url.group(1).startswith("lessons/") and (ROOT / url.group(1)).is_file(), (
         f"the default URL opens {url.group(1)}, not a lesson of this checkout"
     )
+    shell = re.compile(r"--ServerApp\.terminado_settings=\"\{'shell_command': \['[^']+'\]\}\"")
+    assert shell.search(command), f"make lab leaves the terminals' shell to Jupyter:\n{out}"
     path = re.search(r'export PATH="([^"]*)"', command)
     assert path and path.group(1).split(":")[0] == str(VENV_BIN), (
         f"make lab does not put {VENV_BIN} first on PATH:\n{out}"
@@ -49,7 +53,7 @@ def test_the_recipe_gives_jupyter_a_path_on_which_tinymoe_resolves(tmp_path):
         'for arg in "$@"; do echo "arg=$arg"; done\n'
     )
     fake.chmod(0o755)
-    env = {**os.environ, "PATH": "/usr/bin:/bin"}  # as from a shell without the venv
+    env = {**os.environ, "PATH": "/usr/bin:/bin", "SHELL": "/bin/zsh"}  # a shell without the venv
     out = subprocess.run(
         [*MAKE, "-s", "lab", f"JUPYTER={fake}"],
         capture_output=True, text=True, check=True, timeout=60, env=env,
@@ -57,3 +61,5 @@ def test_the_recipe_gives_jupyter_a_path_on_which_tinymoe_resolves(tmp_path):
     assert f"tinymoe={VENV_BIN / 'tinymoe'}" in out, f"tinymoe is not the venv's: {out}"
     assert f"cwd={ROOT}" in out
     assert "arg=lab" in out and f"arg=--ServerApp.root_dir={ROOT}" in out
+    shell = [a for a in out if a.startswith("arg=--ServerApp.terminado_settings=")]
+    assert shell and ast.literal_eval(shell[0].split("=", 2)[2]) == {"shell_command": ["/bin/zsh"]}

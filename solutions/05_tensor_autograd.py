@@ -74,7 +74,8 @@ class Mul(Function):
         a and b: d(a*b)/da = b and d(a*b)/db = a, times grad, unbroadcast.
 
         Example: a (2, 3), b (3,), grad ones (2, 3) -> grad_a = b in every row (2, 3),
-        grad_b = a.sum(axis=0) (3,).
+        grad_b = a.sum(axis=0) (3,). Build new arrays: never write into grad (grad *= b),
+        the engine may pass the same array to other nodes.
         """
         # BEGIN SOLUTION 05.2: product rule, then unbroadcast each gradient to its input's shape
         a, b = ctx.saved_tensors
@@ -155,7 +156,8 @@ class Softmax(Function):
         grad_x = y * (grad - sum_j grad_j y_j), the sum taken along the last axis per row.
 
         Example: if grad is the same number in every column of a row, grad_x is 0 there
-        (adding a constant to every logit does not change the softmax).
+        (adding a constant to every logit does not change the softmax). Leave grad unchanged
+        (no grad -= ...): return a new array.
         """
         # BEGIN SOLUTION 05.5: y * (grad - (grad * y).sum(-1, keepdims=True)) with the saved y
         (y,) = ctx.saved_tensors

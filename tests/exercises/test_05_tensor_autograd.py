@@ -1,4 +1,9 @@
-"""Graded tests for lesson 05: unbroadcast and tensor Functions, checked against the engine."""
+"""Graded tests for lesson 05: unbroadcast and tensor Functions, checked against the engine.
+
+Oracles: the tinymoe engine (checked against PyTorch in the engine's own tests), adjoint
+identities, finite differences (tm.gradcheck) and invariants. Every random draw is seeded
+inside the test.
+"""
 
 import numpy as np
 import pytest
@@ -6,6 +11,7 @@ import pytest
 import tinymoe as tm
 from tinymoe.autograd import Context
 from tinymoe.autograd import unbroadcast as engine_unbroadcast
+from tinymoe.nn import functional as F
 
 # (input shape, broadcast-result shape) pairs: added leading axes, stretched size-1 axes, both
 BROADCASTS = [
@@ -44,8 +50,15 @@ def _ctx_after_forward(fn_cls, *arrays):
 
 
 def _grads(fn_cls, arrays, grad):
-    """Call fn_cls.forward then .backward directly (no engine), returning the gradients."""
-    return fn_cls.backward(_ctx_after_forward(fn_cls, *arrays), grad)
+    """Call fn_cls.forward then .backward directly (no engine), returning the gradients;
+    fails if backward wrote into the upstream gradient it was given."""
+    before = np.array(grad, copy=True)
+    result = fn_cls.backward(_ctx_after_forward(fn_cls, *arrays), grad)
+    np.testing.assert_array_equal(
+        grad, before, err_msg=f"{fn_cls.__name__}.backward changed the upstream gradient array "
+        "in place (grad *= ... or grad -= ...): the engine may still need it; compute new arrays",
+    )
+    return result
 
 
 def _check_shape(name, got, want, hint=""):
@@ -57,7 +70,8 @@ def _check_shape(name, got, want, hint=""):
 
 @pytest.mark.exercise("05.1")
 @pytest.mark.points(2)
-def test_unbroadcast_is_adjoint_of_broadcast(m, rng):
+def test_unbroadcast_is_adjoint_of_broadcast(m):
+    rng = np.random.default_rng(501)
     for shape, big in BROADCASTS:
         g = rng.standard_normal(big)
         out = m.unbroadcast(g, shape)
@@ -86,7 +100,8 @@ def test_unbroadcast_docstring_example(m):
 
 @pytest.mark.exercise("05.2")
 @pytest.mark.points(2)
-def test_mul_backward_shapes_and_values(m_alone, rng):
+def test_mul_backward_shapes_and_values(m_alone):
+    rng = np.random.default_rng(502)
     m = m_alone
     for sa, sb in [((3, 4), (3, 4)), ((5, 3), (3,)), ((2, 1, 4), (3, 1))]:
         a, b = rng.standard_normal(sa), rng.standard_normal(sb)
@@ -104,7 +119,8 @@ def test_mul_backward_shapes_and_values(m_alone, rng):
 
 @pytest.mark.exercise("05.2")
 @pytest.mark.points(1)
-def test_mul_in_engine_gradcheck(m_alone, rng):
+def test_mul_in_engine_gradcheck(m_alone):
+    rng = np.random.default_rng(503)
     m = m_alone
     x, gamma = _leaf(rng, 4, 3), _leaf(rng, 3)
     assert tm.gradcheck(lambda p, q: m.Mul.apply(p, q), [x, gamma])
@@ -117,12 +133,25 @@ def test_mul_in_engine_gradcheck(m_alone, rng):
 
 @pytest.mark.exercise("05.3")
 @pytest.mark.points(2)
-def test_sum_backward_matches_engine(m, rng):
+def test_sum_backward_matches_engine(m):
+    rng = np.random.default_rng(504)
     cases = [(None, False), (None, True), (1, False), (-1, True), ((0, 2), False), ((0, -1), True)]
     for axis, keepdims in cases:
         x = _leaf(rng, 2, 3, 4)
         g = rng.standard_normal(np.sum(x.data, axis=axis, keepdims=keepdims).shape)
-        gx, *rest = _grads(m.Sum, (x.data, axis, keepdims), g)
+        try:
+            result = _grads(m.Sum, (x.data, axis, keepdims), g)
+        except (ValueError, IndexError) as err:  # numpy's AxisError is both
+            pytest.fail(
+                f"Sum(axis={axis}, keepdims={keepdims}).backward raised {type(err).__name__}: "
+                f"{err}. Without keepdims re-insert the summed axes (np.expand_dims, negative "
+                "axes normalised) before broadcasting; with keepdims they are already there"
+            )
+        assert isinstance(result, tuple | list) and len(result) == 3, (
+            "Sum.backward must return a tuple (grad_x, None, None): one entry per forward "
+            f"argument (x, axis, keepdims); got {type(result).__name__}"
+        )
+        gx, *rest = result
         _check_shape(f"grad_x of Sum(axis={axis}, keepdims={keepdims})", gx, x.shape,
                      ": re-insert the summed axes (np.expand_dims) before broadcasting")
         assert all(r is None for r in rest), "axis, keepdims are not tensors: return None for them"
@@ -135,7 +164,8 @@ def test_sum_backward_matches_engine(m, rng):
 
 @pytest.mark.exercise("05.3")
 @pytest.mark.points(1)
-def test_sum_in_engine_gradcheck(m, rng):
+def test_sum_in_engine_gradcheck(m):
+    rng = np.random.default_rng(505)
     x = _leaf(rng, 3, 5)
     assert tm.gradcheck(lambda t: m.Sum.apply(t, 0), [x])
     assert tm.gradcheck(lambda t: m.Sum.apply(t), [x])
@@ -143,7 +173,8 @@ def test_sum_in_engine_gradcheck(m, rng):
 
 @pytest.mark.exercise("05.4")
 @pytest.mark.points(2)
-def test_matmul_backward_shapes_2d(m_alone, rng):
+def test_matmul_backward_shapes_2d(m_alone):
+    rng = np.random.default_rng(506)
     m = m_alone
     n, k, p = 5, 3, 7
     a, b, g = rng.standard_normal((n, k)), rng.standard_normal((k, p)), rng.standard_normal((n, p))
@@ -158,8 +189,9 @@ def test_matmul_backward_shapes_2d(m_alone, rng):
 
 @pytest.mark.exercise("05.4")
 @pytest.mark.points(2)
-def test_matmul_batched_against_torch(m_alone, rng, torch):
+def test_matmul_batched_against_engine(m_alone):
     m = m_alone
+    rng = np.random.default_rng(508)
     for sa, sb in [((4, 2, 3), (3, 5)), ((2, 3), (4, 3, 2)), ((2, 1, 3, 4), (5, 4, 2))]:
         a, b = _leaf(rng, *sa), _leaf(rng, *sb)
         out = m.MatMul.apply(a, b)
@@ -169,37 +201,39 @@ def test_matmul_batched_against_torch(m_alone, rng, torch):
         except ValueError as err:  # NumPy's shape error, from a transpose of the wrong axes
             pytest.fail(f"backward of a {sa} @ b {sb} raised {err}. For batched inputs swap "
                         "only the last two axes, np.swapaxes(x, -1, -2); .T reverses all axes")
-        ta = torch.tensor(a.data, requires_grad=True)
-        tb = torch.tensor(b.data, requires_grad=True)
-        (ta @ tb).backward(torch.from_numpy(g))
+        ta = tm.tensor(a.data, requires_grad=True, dtype=tm.float64)
+        tb = tm.tensor(b.data, requires_grad=True, dtype=tm.float64)
+        (ta @ tb).backward(g)  # the engine's own matmul
         _check_shape(f"a.grad for a {sa} @ b {sb}", a.grad, sa)
         _check_shape(f"b.grad for a {sa} @ b {sb}", b.grad, sb)
-        np.testing.assert_allclose(a.grad, ta.grad.numpy(), rtol=1e-10, atol=1e-12,
+        np.testing.assert_allclose(a.grad, ta.grad, rtol=1e-10, atol=1e-12,
                                    err_msg="batched grad_a: swap the LAST two axes of b "
                                    "(np.swapaxes(b, -1, -2)); .T reverses all axes")
-        np.testing.assert_allclose(b.grad, tb.grad.numpy(), rtol=1e-10, atol=1e-12,
+        np.testing.assert_allclose(b.grad, tb.grad, rtol=1e-10, atol=1e-12,
                                    err_msg="a b shared by the whole batch gets the SUM of the "
                                    "per-batch gradients: unbroadcast grad_b")
 
 
 @pytest.mark.exercise("05.5")
 @pytest.mark.points(2)
-def test_softmax_backward_against_torch(m, rng, torch):
+def test_softmax_backward_against_engine(m):
+    rng = np.random.default_rng(509)
     x = _leaf(rng, 3, 4, 6)
     y = m.Softmax.apply(x)
     g = rng.standard_normal(y.shape)
     y.backward(g)
-    tx = torch.tensor(x.data, requires_grad=True)
-    torch.softmax(tx, dim=-1).backward(torch.from_numpy(g))
+    tx = tm.tensor(x.data, requires_grad=True, dtype=tm.float64)
+    F.softmax(tx, dim=-1).backward(g)
     _check_shape("x.grad", x.grad, x.shape)
-    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-9, atol=1e-12,
+    np.testing.assert_allclose(x.grad, tx.grad, rtol=1e-9, atol=1e-12,
                                err_msg="grad_x must be y * (grad - sum(grad * y, axis=-1, "
                                "keepdims=True)); y is the softmax OUTPUT")
 
 
 @pytest.mark.exercise("05.5")
 @pytest.mark.points(1)
-def test_softmax_backward_invariants(m, rng):
+def test_softmax_backward_invariants(m):
+    rng = np.random.default_rng(507)
     x = 30 * rng.standard_normal((4, 5))
     ctx = _ctx_after_forward(m.Softmax, x)
     const = np.repeat(rng.standard_normal((4, 1)), 5, axis=1)
@@ -208,7 +242,13 @@ def test_softmax_backward_invariants(m, rng):
     np.testing.assert_allclose(gx, 0, atol=1e-12,
                                err_msg="a gradient that is constant along a row must give 0: "
                                "softmax ignores a constant added to all logits")
-    gx = m.Softmax.backward(ctx, rng.standard_normal((4, 5)))
+    upstream = rng.standard_normal((4, 5))
+    before = upstream.copy()
+    gx = m.Softmax.backward(ctx, upstream)
+    np.testing.assert_array_equal(
+        upstream, before, err_msg="Softmax.backward changed the upstream gradient array in place "
+        "(grad -= ...): the engine may still need it; compute a new array",
+    )
     gx = gx[0] if isinstance(gx, tuple) else gx
     np.testing.assert_allclose(gx.sum(axis=-1), 0, atol=1e-12,
                                err_msg="each row of grad_x must sum to 0 (the outputs sum to 1)")

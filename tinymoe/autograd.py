@@ -5,10 +5,12 @@ Two contracts are enforced here rather than trusted:
 - **Saved arrays are not modified in place.** Every tensor carries a version counter
   (shared by the views ops make of it) that in-place writes bump: assigning
   ``t.data`` back to itself (``t.data -= x``), ``t[...] = v``, an optimiser's step
-  (``mark_modified``). ``Function.apply`` records the versions of its inputs and output;
-  before an op's backward runs, a changed version whose array the op kept for backward
-  raises a RuntimeError naming the op, since the gradient would mix old and new values.
-  Writing into ``t.data[...]`` directly bypasses the counter: call ``mark_modified(t)``.
+  (``mark_modified``). Writes are also numbered in one global sequence, and each counter
+  remembers the number of its tensor's last write. ``Function.apply`` records how many
+  writes had happened; before an op's backward runs, an input or output written since
+  then whose array the op kept for backward raises a RuntimeError naming the op, since
+  the gradient would mix old and new values. Writing into ``t.data[...]`` directly
+  bypasses the counter: call ``mark_modified(t)``.
 - **A backward returns one gradient per positional input** of ``apply`` (None where
   there is none; extra trailing Nones, for defaulted parameters, are allowed), each of
   its input's shape.
@@ -54,11 +56,12 @@ class no_grad:
         return wrapper
 
 
-# A tensor's version counter is a one-element list, ``t._version[0]``: a mutable int that a
-# tensor shares with the views ops make of it, so a write through either shows in both
-# (a list because one is made per op, and a list is the cheapest mutable box).
-_writes = 0  # in-place writes so far, to any tensor: when it has not moved since an op's
-# forward, nothing that op saved can have changed and backward skips the check.
+# A tensor's version counter is a list ``[version, last_write]``: how many times it was
+# written in place, and the number of its last write in the sequence ``_writes`` counts.
+# A tensor shares it with the views ops make of it, so a write through either shows in
+# both. (A list because one is made per op, and a list is the cheapest mutable box.)
+_writes = 0  # in-place writes so far, to any tensor. An op records it at its forward;
+# when it has not moved by the backward, nothing the op saved can have changed.
 
 
 def mark_modified(*tensors) -> None:
@@ -67,9 +70,11 @@ def mark_modified(*tensors) -> None:
     Optimisers call it after updating ``p.data`` in place; do the same after writing into
     ``t.data[...]`` yourself, so a backward through a graph that saved ``t`` raises."""
     global _writes
-    for t in tensors:
-        t._version[0] += 1
     _writes += 1
+    for t in tensors:
+        version = t._version
+        version[0] += 1
+        version[1] = _writes
 
 
 class Context:
@@ -100,17 +105,15 @@ class Function:
     def apply(cls, *args, **kwargs):
         Tensor = _Tensor
         ctx = Context()
-        raw, needs, versions, record = [], [], [], False
+        raw, needs, record = [], [], False
         for a in args:
             if isinstance(a, Tensor):
                 raw.append(a._data)
                 needs.append(a.requires_grad)
-                versions.append(a._version[0])
                 record = record or a.requires_grad
             else:
                 raw.append(a)
                 needs.append(False)
-                versions.append(None)
         record = record and _grad_enabled
         ctx.needs_input_grad = needs
         out = cls.forward(ctx, *raw, **kwargs)
@@ -118,15 +121,13 @@ class Function:
             out = np.asarray(out)
         result = Tensor.__new__(Tensor)
         result._data = out
-        result._version = [0] if out.base is None else _view_version(out, args)
+        result._version = [0, 0] if out.base is None else _view_version(out, args)
         result.grad = None
         result.requires_grad = record
         result._retains_grad = False
         if record:
             ctx.function = cls
             ctx.inputs = args
-            ctx.versions = versions
-            ctx.out_version = result._version[0]
             ctx.writes = _writes
             ctx.freed = False
             result._ctx = ctx
@@ -147,27 +148,25 @@ def _view_version(out: np.ndarray, args) -> list:
     for a in args:
         if isinstance(a, _Tensor) and _owner(a._data) is owner:
             return a._version
-    return [0]
+    return [0, 0]
 
 
 def _check_saved_versions(node, ctx) -> None:
-    """Raise if an input (or the output) of ``node``'s op was modified in place since the
+    """Raise if an input (or the output) of ``node``'s op was written in place since the
     forward and the op kept its array for backward (see the module docstring)."""
-    changed = [(f"input {i}", t, v) for i, (t, v) in enumerate(zip(ctx.inputs, ctx.versions))
-               if v is not None and t._version[0] != v]
-    if node._version[0] != ctx.out_version:
-        changed.append(("its output", node, ctx.out_version))
-    if not changed:
-        return
+    changed = [(f"input {i}", t) for i, t in enumerate(ctx.inputs)
+               if isinstance(t, _Tensor) and t._version[1] > ctx.writes]
+    if node._version[1] > ctx.writes:
+        changed.append(("its output", node))
     kept = [a for a in (*ctx.saved_tensors, *vars(ctx).values()) if isinstance(a, np.ndarray)]
-    for label, tensor, version in changed:
+    for label, tensor in changed:
         owner = _owner(tensor._data)
         if any(_owner(a) is owner for a in kept):
             name = ctx.function.__name__
             raise RuntimeError(
                 f"backward: an array saved by {name} for its backward was modified in place "
-                f"(version {version} -> {tensor._version[0]}): {label}, of shape "
-                f"{fmt(tensor.shape)}. Something wrote into it between the forward and this "
+                f"after the forward: {label}, of shape {fmt(tensor.shape)}, is now at version "
+                f"{tensor._version[0]}. Something wrote into it between the forward and this "
                 f"backward (an optimizer.step(), `t.data -= ...`, `t[...] = ...`), so the "
                 f"gradient would mix old and new values. Call backward() before changing "
                 f"the tensor, or run the forward again after the change."

@@ -48,7 +48,7 @@ class Tensor:
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
         self._data = data if type(data) is np.ndarray and dtype is None else _as_array(data, dtype)
-        self._version = [0]  # the version counter (tinymoe.autograd)
+        self._version = [0, 0]  # [version, number of its last write] (tinymoe.autograd)
         if requires_grad and self._data.dtype.kind != "f":
             raise DTypeError(f"tensor: only floating-point tensors can require grad, "
                              f"got dtype {self._data.dtype}")

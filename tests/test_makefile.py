@@ -2,7 +2,8 @@
 the recipe with a stand-in for `jupyter` that reports what JupyterLab would get. The lab must
 serve the checkout's root (so exercises/ is reachable), open on the first lesson, and give
 the processes it spawns (JupyterLab's terminals, run in the user's $SHELL rather than a login
-shell that could reset PATH) the venv's scripts on PATH."""
+shell that could reset PATH) the venv's scripts on PATH. `make test` lints exercises/ (a
+learner's own answers) only in CI and for maintainers."""
 
 import ast
 import os
@@ -63,3 +64,26 @@ def test_the_recipe_gives_jupyter_a_path_on_which_tinymoe_resolves(tmp_path):
     assert "arg=lab" in out and f"arg=--ServerApp.root_dir={ROOT}" in out
     shell = [a for a in out if a.startswith("arg=--ServerApp.terminado_settings=")]
     assert shell and ast.literal_eval(shell[0].split("=", 2)[2]) == {"shell_command": ["/bin/zsh"]}
+
+
+def dry_run_test(**env_vars) -> str:
+    """The first command `make test` would run, with CI / TINYMOE_MAINTAINER as given."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "TINYMOE_MAINTAINER")}
+    make = [*MAKE[:-1], ".venv/.dev-installed", "-n", "test"]
+    out = subprocess.run(
+        make, capture_output=True, text=True, check=True, timeout=60, env={**env, **env_vars}
+    ).stdout
+    return out.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("env_vars", "lints_exercises"),
+    [({}, False), ({"CI": "true"}, True), ({"CI": "false"}, False),
+     ({"TINYMOE_MAINTAINER": "1"}, True)],
+)
+def test_make_test_lints_a_learners_exercises_only_in_ci(env_vars, lints_exercises):
+    command = dry_run_test(**env_vars)
+    assert "ruff check" in command, command
+    assert ("--extend-exclude exercises" not in command) == lints_exercises, (
+        f"with {env_vars or 'no CI flag'}: {command}"
+    )

@@ -17,6 +17,7 @@ files and of the graded tests, with a scrubbed environment; messages are scrubbe
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -218,7 +219,9 @@ def _pytest_command(args, options, timeout, report_fd: int) -> list[str]:
     command = [sys.executable, "-m", "pytest", *args, *options, f"--tinymoe-report=fd:{report_fd}"]
     command += ["-p", "tinymoe.grading.pytest_plugin", "-p", "no:cacheprovider", "-q"]
     command += ["--tb=no", "--continue-on-collection-errors"]
-    command += [f"--timeout={timeout:g}", "--timeout-method=signal", "-o", "timeout_func_only=true"]
+    if importlib.util.find_spec("pytest_timeout"):  # else only the watchdog limits a test
+        command += [f"--timeout={timeout:g}", "--timeout-method=signal",
+                    "-o", "timeout_func_only=true"]
     return command
 
 

@@ -161,6 +161,18 @@ def test_fused_gelu_matches_its_numpy_reference(dtype, shape, rng, paths):
                                reference.gelu_backward(x, grad), rtol=tol, atol=tol)
 
 
+@pytest.mark.nojit
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_erf_kernel_matches_its_numpy_reference(dtype, rng, paths):
+    from tinymoe.kernels import activations
+
+    x = (rng.standard_normal((5, 7)) * 3).astype(dtype)
+    tol = 1e-6 if dtype == np.float32 else 1e-15
+    out = activations.erf(x)
+    assert out.dtype == dtype and out.shape == x.shape
+    np.testing.assert_allclose(out, reference.erf(x), rtol=tol, atol=tol)
+
+
 # ---------------------------------------------------------------- engine matmul
 
 MATMUL_SHAPES = [

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+from numba.core.errors import NumbaError
 
 import tinymoe as tm
 from tinymoe.kernels.grouped_gemm import grouped_matmul, scatter_add_rows
@@ -349,7 +350,14 @@ def test_grouped_matmul_compiled(m, rng):
             x = rng.standard_normal((n_rows, kdim)).astype(dtype)
             w = rng.standard_normal((n_experts, n_out, kdim)).astype(dtype)
             offsets = _segments(rng, n_experts, n_rows, empty)
-            out = fast(x, w, offsets)
+            try:
+                out = fast(x, w, offsets)
+            except (NumbaError, ImportError) as err:
+                raise AssertionError(
+                    "Numba could not compile your grouped_matmul: write it with plain loops, "
+                    "range, indexing and np.zeros((A, N), x.dtype) (np.matmul and @ inside "
+                    f"Numba need SciPy). Numba said: {str(err).splitlines()[0]}"
+                ) from err
             assert out.dtype == dtype, (
                 f"{np.dtype(dtype).name} inputs gave {out.dtype}: create the output with "
                 "np.zeros((A, N), x.dtype)"

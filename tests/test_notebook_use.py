@@ -165,3 +165,17 @@ def test_private_and_imported_names_are_not_part_of_the_view(lesson):
     assert {"double", "quad", "Counter", "bump_twice"} <= set(dir(ex))
     with pytest.raises(AttributeError, match="97_demo.py defines no public"):
         ex.triple  # noqa: B018
+
+
+def test_trying_reports_a_stub_in_one_line_and_lets_other_errors_through(capsys):
+    with notebook.trying():
+        raise NotImplementedError("exercise 97.2: add one and return the count")
+    out = capsys.readouterr().out
+    assert out.startswith("[tinymoe] exercise 97.2: add one and return the count\n")
+    assert "not done yet" in out
+    with pytest.raises(NotImplementedError, match="not an exercise"):
+        with notebook.trying():
+            raise NotImplementedError("not an exercise stub")
+    with pytest.raises(ValueError):
+        with notebook.trying():
+            raise ValueError("a real bug in the learner's code")

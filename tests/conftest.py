@@ -1,4 +1,8 @@
-"""Shared fixtures: the PyTorch oracle, float64 helpers, hypothesis profiles."""
+"""Shared fixtures: the PyTorch oracle (engine tests only: graded tests never use it), a
+seeded generator, hypothesis profiles; registers the grading plugin (`load_exercise`).
+
+Keep this file self-contained: `tinymoe grade --submission` copies it, alone, with the graded
+tests into a throwaway folder."""
 
 import os
 

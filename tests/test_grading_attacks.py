@@ -74,6 +74,8 @@ def digest(root: Path) -> str:
         ("import gc", "`import gc`"),
         ("import inspect", "`import inspect`"),
         ("import pytest", "`import pytest`"),
+        ("import test_98_demo", "`import test_98_demo`"),
+        ("import os\nGRADED = 'PYTEST_CURRENT_TEST' in os.environ", "`import os`"),
         ("text = open('../solutions/98_demo.py').read()", "the name `open`"),
         ("from pathlib import Path", "`from pathlib import Path`"),
         ("import numpy as np\nsrc = np.loadtxt('x', dtype=str)", "the attribute `.loadtxt`"),
@@ -276,8 +278,11 @@ def test_nothing_of_the_instructors_environment_reaches_the_output(
          "the submission replaced tinymoe.tensor.Tensor.sum"),
         ("from tinymoe.moe import routers\nrouters.ROUTERS[next(iter(routers.ROUTERS))] = 0",
          "the submission replaced tinymoe.moe.routers.ROUTERS["),
+        ("import sys\nfor k, v in list(sys.modules.items()):\n"
+         "    if k.endswith('test_98_demo'):\n        vars(v)['np'] = None",
+         "the submission replaced test_98_demo['np']"),
     ],
-    ids=["engine-method", "registry-entry"],
+    ids=["engine-method", "registry-entry", "test-module-global"],
 )
 def test_replacing_engine_code_at_run_time_is_caught(demo, tmp_path, no_policy, patch, caught):
     folder = stub_with(

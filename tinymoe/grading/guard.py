@@ -65,6 +65,9 @@ class Guard:
             if name.split(".")[0] in ("tinymoe", "conftest") or (
                 name.startswith("test_") or "tests.exercises" in name
             ):
+                if name.split(".")[0] != "tinymoe":  # a test module's globals stay put
+                    ids = {k: id(v) for k, v in vars(module).items()}
+                    self.tables.setdefault(name, (vars(module), ids))
                 for attr, value in list(vars(module).items()):
                     if inspect.isclass(value) and value.__module__ == name:
                         key = f"{name}.{value.__qualname__}"

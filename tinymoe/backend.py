@@ -28,6 +28,7 @@ BACKENDS = ("numba", "numpy")
 # The fused cross-entropy kernel beats NumPy for few classes (1.6x at 10) but loses for
 # many (0.5x at 1,000: NumPy's exp is vectorised), so wider rows stay on NumPy.
 FUSED_CROSS_ENTROPY_MAX_CLASSES = 256
+KERNEL_FLOATS = (np.float32, np.float64)  # what the kernels compile for (float16 runs NumPy)
 
 _GEMM, _ACT = "tinymoe.kernels.grouped_gemm", "tinymoe.kernels.activations"
 # name: ((kernel module, kernel function), NumPy reference)
@@ -116,7 +117,7 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray):
     if targets.size and (targets.min() < 0 or targets.max() >= logits.shape[1]):
         raise IndexError(f"{op}: targets must lie in [0, {logits.shape[1]}), got values in "
                          f"[{targets.min()}, {targets.max()}]")
-    if logits.shape[1] > FUSED_CROSS_ENTROPY_MAX_CLASSES:
+    if logits.shape[1] > FUSED_CROSS_ENTROPY_MAX_CLASSES or logits.dtype not in KERNEL_FLOATS:
         return DISPATCH[op][1](logits, targets)
     return implementation(op)(logits, targets)
 

@@ -25,6 +25,18 @@ def check_same_shape(op: str, a: np.ndarray, b: np.ndarray, names=("input", "tar
         )
 
 
+def check_same_dtype(op: str, a: np.ndarray, b: np.ndarray) -> None:
+    """Raise unless ``a`` and ``b`` share a dtype: the engine's matrix products do not
+    promote (PyTorch's rule; NumPy would turn int32 @ float32 into float64)."""
+    if a.dtype != b.dtype:
+        target = a.dtype if a.dtype.kind == "f" else b.dtype
+        raise DTypeError(
+            f"{op}: operands {fmt(a.shape)} {a.dtype} and {fmt(b.shape)} {b.dtype} have "
+            f"different dtypes; they must match (no silent promotion): cast one with "
+            f".to({target})"
+        )
+
+
 def check_integer(op: str, array: np.ndarray, what: str = "indices") -> None:
     """Raise unless ``array`` holds integers (indices, class targets)."""
     if not np.issubdtype(array.dtype, np.integer):

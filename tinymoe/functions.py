@@ -9,7 +9,7 @@ import numpy as np
 
 from .autograd import Function, unbroadcast
 from .backend import matmul as backend_matmul
-from .errors import DTypeError, ShapeError, check_integer, fmt, normalize_dim
+from .errors import DTypeError, ShapeError, check_integer, check_same_dtype, fmt, normalize_dim
 
 
 def _broadcasting(op: str, ufunc, a, b) -> np.ndarray:
@@ -147,6 +147,7 @@ class Matmul(Function):
             raise ShapeError(f"matmul: {fmt(a.shape)} @ {fmt(b.shape)}: batch dimensions "
                              f"{fmt(a.shape[:-2])} and {fmt(b.shape[:-2])} do not broadcast"
                              ) from None
+        check_same_dtype("matmul", a, b)
         ctx.save_for_backward(a, b)
         return backend_matmul(a, b)
 

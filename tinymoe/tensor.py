@@ -35,6 +35,19 @@ def _as_array(data, dtype=None) -> np.ndarray:
     return array
 
 
+NUMERIC_KINDS = "biuf"  # the dtypes a tensor holds: bool, (unsigned) integers, floats
+
+
+def _numeric(array: np.ndarray) -> np.ndarray:
+    """``array`` if its dtype is numeric; object arrays (slow Python arithmetic), strings
+    and complex numbers (no gradient rule here) raise a DTypeError naming the dtype."""
+    if array.dtype.kind not in NUMERIC_KINDS:
+        raise DTypeError(f"tensor(): data has dtype {array.dtype}, but a tensor holds bool, "
+                         f"integer or floating-point numbers; convert it first, e.g. "
+                         f"np.asarray(data, dtype=np.float32)")
+    return array
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it, for ``backward()``.
 
@@ -47,7 +60,8 @@ class Tensor:
     __array_ufunc__ = None  # make ``ndarray + Tensor`` call ``Tensor.__radd__``
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
-        self._data = data if type(data) is np.ndarray and dtype is None else _as_array(data, dtype)
+        fast = type(data) is np.ndarray and dtype is None and data.dtype.kind in NUMERIC_KINDS
+        self._data = data if fast else _numeric(_as_array(data, dtype))
         self._version = [0, 0]  # [version, number of its last write] (tinymoe.autograd)
         if requires_grad and self._data.dtype.kind != "f":
             raise DTypeError(f"tensor: only floating-point tensors can require grad, "
@@ -387,20 +401,29 @@ def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
     return Tensor(array.copy() if array is source else array, requires_grad=requires_grad)
 
 
-def _shape_arg(shape) -> tuple:
-    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
+def _shape_arg(shape, op: str) -> tuple:
+    """The shape of a factory call, ``zeros(2, 3)`` or ``zeros((2, 3))``: integers >= 0,
+    else a ValueError (TypeError for a non-integer) naming the factory and the shape."""
+    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
+    for n in shape:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"{op}: shape must hold integers, got {shape!r}")
+        if n < 0:
+            raise ValueError(f"{op}: shape must hold sizes >= 0, got {shape!r}")
+    return shape
 
 
 def zeros(*shape, dtype=None, requires_grad=False) -> Tensor:
-    return Tensor(np.zeros(_shape_arg(shape), dtype or DEFAULT_FLOAT), requires_grad)
+    return Tensor(np.zeros(_shape_arg(shape, "zeros"), dtype or DEFAULT_FLOAT), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False) -> Tensor:
-    return Tensor(np.ones(_shape_arg(shape), dtype or DEFAULT_FLOAT), requires_grad)
+    return Tensor(np.ones(_shape_arg(shape, "ones"), dtype or DEFAULT_FLOAT), requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False) -> Tensor:
-    return Tensor(np.full(shape, fill_value, dtype or DEFAULT_FLOAT), requires_grad)
+    data = np.full(_shape_arg((shape,), "full"), fill_value, dtype or DEFAULT_FLOAT)
+    return Tensor(data, requires_grad)
 
 
 def zeros_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
@@ -415,6 +438,8 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
     """Like ``torch.arange``: integers give int64, any float argument gives float32."""
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise ValueError(f"arange: step must be nonzero, got {step!r}")
     floats = any(isinstance(v, float) for v in (start, end, step))
     dtype = dtype or (DEFAULT_FLOAT if floats else int64)
     return Tensor(np.arange(start, end, step, dtype=dtype), requires_grad)
@@ -422,13 +447,13 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
 
 def randn(*shape, dtype=None, requires_grad=False) -> Tensor:
     """Standard normal samples from the global generator (``tm.manual_seed``)."""
-    data = generator().standard_normal(_shape_arg(shape)).astype(dtype or DEFAULT_FLOAT)
+    data = generator().standard_normal(_shape_arg(shape, "randn")).astype(dtype or DEFAULT_FLOAT)
     return Tensor(data, requires_grad)
 
 
 def rand(*shape, dtype=None, requires_grad=False) -> Tensor:
     """Uniform [0, 1) samples from the global generator."""
-    data = generator().random(_shape_arg(shape)).astype(dtype or DEFAULT_FLOAT)
+    data = generator().random(_shape_arg(shape, "rand")).astype(dtype or DEFAULT_FLOAT)
     return Tensor(data, requires_grad)
 
 

@@ -15,6 +15,7 @@ from tinymoe.moe.dispatch import DISPATCH
 from tinymoe.moe.experts import EXPERT_KINDS
 from tinymoe.moe.routers import ROUTERS
 from tinymoe.nn.activation import ACTIVATIONS
+from tinymoe.nn.sizes import check_size
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -23,7 +24,9 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 class MoEConfig:
     """Options of ``tinymoe.nn.MoE`` (see its docstring for what each one does).
 
-    d_model, d_hidden, n_experts: positive ints. top_k: int in [1, n_experts] (dense
+    d_model, n_experts: ints >= 1 (the router scores d_model features for n_experts).
+    d_hidden: int >= 0 (a zero-size hidden layer is allowed, as in ``Linear(0, n)``: each
+    expert then outputs its bias, 0 for swiglu). top_k: int in [1, n_experts] (dense
     ignores it, switch always uses 1). router: a name in ``tinymoe.moe.routers.ROUTERS``.
     expert: ``mlp`` | ``swiglu``. capacity_factor: None (dropless) or a finite float > 0.
     n_shared: int >= 0. aux_loss_coef, z_loss_coef: finite floats >= 0 (the z-loss needs a
@@ -49,14 +52,15 @@ class MoEConfig:
     dtype: object = None
 
     def __post_init__(self) -> None:
-        for name in ("d_model", "d_hidden", "n_experts"):
-            _check_int(name, getattr(self, name), low=1)
-        _check_int("n_shared", self.n_shared, low=0)
+        for name in ("d_model", "n_experts"):
+            check_size("MoE", name, getattr(self, name), low=1)
+        check_size("MoE", "d_hidden", self.d_hidden)
+        check_size("MoE", "n_shared", self.n_shared)
         _check_choice("router", self.router, ROUTERS)
         _check_choice("expert", self.expert, EXPERT_KINDS)
         _check_choice("dispatch", self.dispatch, DISPATCH)
         _check_choice("activation", self.activation, ACTIVATIONS)
-        _check_int("top_k", self.top_k, low=1)
+        check_size("MoE", "top_k", self.top_k, low=1)
         if ROUTERS[self.router].uses_top_k and self.top_k > self.n_experts:
             raise ValueError(f"MoE: top_k must lie in [1, n_experts={self.n_experts}], "
                              f"got {self.top_k!r}")
@@ -73,13 +77,6 @@ class MoEConfig:
         if dtype not in FLOAT_DTYPES:
             raise ValueError(f"MoE: dtype must be float32 or float64, got {dtype}")
         object.__setattr__(self, "dtype", dtype)
-
-
-def _check_int(name: str, value, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"MoE: {name} must be an integer, got {value!r}")
-    if value < low:
-        raise ValueError(f"MoE: {name} must be >= {low}, got {value!r}")
 
 
 def _check_float(name: str, value, rule: str, ok) -> None:

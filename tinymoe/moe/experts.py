@@ -65,9 +65,10 @@ def grouped_linear(x, w, b, offsets):
 
 
 def _uniform_parameter(shape, fan_in: int, dtype) -> Parameter:
-    """Linear's default init per expert: U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+    """Linear's default init per expert: U(-1/sqrt(fan_in), 1/sqrt(fan_in)); zeros for
+    ``fan_in == 0`` (``d_hidden=0``: the second layer has no input, as in ``Linear(0, n)``)."""
     param = Parameter(np.empty(shape, dtype=np.dtype(dtype or np.float32)))
-    bound = 1.0 / math.sqrt(fan_in)
+    bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
     return init.uniform_(param, -bound, bound)
 
 

@@ -13,7 +13,16 @@ from ..backend import gelu as backend_gelu
 from ..backend import gelu_backward as backend_gelu_backward
 from ..backend import matmul as backend_matmul
 from ..backend import softmax_cross_entropy
-from ..errors import DTypeError, ShapeError, check_float, check_integer, check_same_shape, fmt
+from ..errors import (
+    DTypeError,
+    ShapeError,
+    check_float,
+    check_integer,
+    check_same_dtype,
+    check_same_shape,
+    fmt,
+    normalize_dim,
+)
 from ..rng import generator
 from ..tensor import Tensor
 
@@ -85,10 +94,15 @@ def silu(x: Tensor) -> Tensor:
     return x * fn.Sigmoid.apply(x)
 
 
+def _shifted(x: np.ndarray, dim: int) -> np.ndarray:
+    """``x - max(x)`` along ``dim``; a (4, 0) or (0, C) input has no max and stays empty."""
+    return x - x.max(axis=dim, keepdims=True, initial=-np.inf)
+
+
 class _Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = x - x.max(axis=dim, keepdims=True)
+        shifted = _shifted(x, dim)
         exp = np.exp(shifted)
         out = exp / exp.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
@@ -104,8 +118,11 @@ class _Softmax(Function):
 class _LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = x - x.max(axis=dim, keepdims=True)
-        out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        shifted = _shifted(x, dim)
+        if shifted.size == 0:  # no rows or no classes: nothing to normalise (log(0) warns)
+            out = shifted
+        else:
+            out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -117,13 +134,17 @@ class _LogSoftmax(Function):
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """``exp(x) / sum(exp(x))`` along ``dim``, computed on ``x - max(x)``."""
-    return _Softmax.apply(x, dim)
+    """``exp(x) / sum(exp(x))`` along ``dim``, computed on ``x - max(x)``; an empty input
+    ((4, 0) or (0, C)) gives an empty output of the same shape, as in PyTorch."""
+    check_float("softmax", x)
+    return _Softmax.apply(x, normalize_dim("softmax", dim, x.ndim))
 
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """``x - logsumexp(x)`` along ``dim``, finite for any finite logits."""
-    return _LogSoftmax.apply(x, dim)
+    """``x - logsumexp(x)`` along ``dim``, finite for any finite logits; empty in, empty
+    out."""
+    check_float("log_softmax", x)
+    return _LogSoftmax.apply(x, normalize_dim("log_softmax", dim, x.ndim))
 
 
 # ---------------------------------------------------------------- layers
@@ -140,7 +161,8 @@ class _Linear(Function):
         if bias is not None and bias.shape != (weight.shape[0],):
             raise ShapeError(f"linear: bias {fmt(bias.shape)} must have shape "
                              f"({weight.shape[0]},) for weight {fmt(weight.shape)}")
-        x2 = x.reshape(-1, x.shape[-1])  # (N, in)
+        check_same_dtype("linear", x, weight)
+        x2 = x.reshape(math.prod(x.shape[:-1]), x.shape[-1])  # (N, in); in may be 0
         out = backend_matmul(x2, weight.T)  # (N, out)
         if bias is not None:
             out += bias
@@ -151,7 +173,7 @@ class _Linear(Function):
     @staticmethod
     def backward(ctx, grad):
         x2, weight = ctx.saved_tensors
-        g2 = grad.reshape(-1, weight.shape[0])  # (N, out)
+        g2 = grad.reshape(x2.shape[0], weight.shape[0])  # (N, out); out may be 0
         need_x, need_w, need_b = ctx.needs_input_grad
         grad_x = backend_matmul(g2, weight).reshape(ctx.x_shape) if need_x else None
         grad_w = backend_matmul(g2.T, x2) if need_w else None

@@ -10,6 +10,9 @@ a graph, and returns it. Variances, for a weight of shape ``(fan_out, fan_in, *k
 
 A uniform draw on ``[-b, b]`` has variance ``b**2 / 3``, so the uniform variants use
 ``b = sqrt(3 * Var)``.
+
+A zero-size weight (``Linear(0, 3)``: fan_in 0) has no entries to draw, so its bound is 0
+instead of a division by zero, as in PyTorch, where initialising it is a no-op.
 """
 
 import math
@@ -56,6 +59,12 @@ def _fans(tensor) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
+def _per_fan(numerator: float, fan: int) -> float:
+    """``sqrt(numerator / fan)``; 0 for ``fan == 0``, which only a zero-size weight has
+    (every fan is a product of dims of the weight)."""
+    return math.sqrt(numerator / fan) if fan else 0.0
+
+
 def _fill(tensor, values):
     array = _array(tensor)
     array[...] = values
@@ -88,14 +97,14 @@ def ones_(tensor):
 def xavier_uniform_(tensor, gain: float = 1.0):
     """``U(-b, b)`` with ``b = gain * sqrt(6 / (fan_in + fan_out))``."""
     fan_in, fan_out = _fans(tensor)
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    bound = gain * _per_fan(6.0, fan_in + fan_out)
     return uniform_(tensor, -bound, bound)
 
 
 def xavier_normal_(tensor, gain: float = 1.0):
     """``N(0, std**2)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     fan_in, fan_out = _fans(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * _per_fan(2.0, fan_in + fan_out))
 
 
 def _kaiming_std(tensor, a: float, mode: str, nonlinearity: str) -> float:
@@ -103,7 +112,7 @@ def _kaiming_std(tensor, a: float, mode: str, nonlinearity: str) -> float:
         raise ValueError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _fans(tensor)
     fan = fan_in if mode == "fan_in" else fan_out
-    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan) if fan else 0.0
 
 
 def kaiming_uniform_(

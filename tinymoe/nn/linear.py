@@ -11,6 +11,7 @@ from tinymoe.nn.containers import Sequential
 from tinymoe.nn.dropout import Dropout
 from tinymoe.nn.module import Module
 from tinymoe.nn.parameter import Parameter
+from tinymoe.nn.sizes import check_size
 
 
 def empty_parameter(*shape: int, dtype=None) -> Parameter:
@@ -23,12 +24,16 @@ class Linear(Module):
 
     ``weight`` is ``(out_features, in_features)`` and, like PyTorch, both weight and bias
     start from ``U(-1/sqrt(in_features), 1/sqrt(in_features))`` (``kaiming_uniform_``
-    with ``a=sqrt(5)``)."""
+    with ``a=sqrt(5)``).
+
+    Sizes may be 0, as in PyTorch: ``Linear(0, 3)`` has an empty ``(3, 0)`` weight, a zero
+    bias (there is no fan-in to scale a draw by) and maps ``(N, 0)`` to ``(N, 3)``. A
+    negative or non-integer size raises naming ``Linear`` and the argument."""
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
         super().__init__()
-        self.in_features = in_features
-        self.out_features = out_features
+        self.in_features = check_size("Linear", "in_features", in_features)
+        self.out_features = check_size("Linear", "out_features", out_features)
         self.weight = empty_parameter(out_features, in_features, dtype=dtype)
         self.register_parameter(
             "bias", empty_parameter(out_features, dtype=dtype) if bias else None
@@ -56,7 +61,8 @@ class MLP(Sequential):
     """``sizes=[784, 512, 10]`` -> ``Linear(784, 512), act, [Dropout], Linear(512, 10),
     [final_activation]``. ``activation`` is a name (``"relu" "tanh" "sigmoid" "gelu"
     "silu" "leaky_relu"``) or a Module class; the layers are numbered like a PyTorch
-    ``nn.Sequential`` (keys ``"0.weight"``, ``"2.weight"`` ...)."""
+    ``nn.Sequential`` (keys ``"0.weight"``, ``"2.weight"`` ...). Sizes are checked like
+    ``Linear``'s (integers >= 0; the error names ``sizes[i]``)."""
 
     def __init__(
         self, sizes, activation="relu", final_activation=None, dropout: float = 0.0, dtype=None
@@ -64,6 +70,7 @@ class MLP(Sequential):
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes}")
+        sizes = [check_size("MLP", f"sizes[{i}]", n) for i, n in enumerate(sizes)]
         hidden_act = activation_class(activation, "MLP")
         layers: list[Module] = []
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):

@@ -208,16 +208,28 @@ class Module:
                     return f"{type(self).__name__} {name!r}"
         return f"{type(self).__name__}({self.extra_repr()})"
 
-    def check_input_dtype(self, x, dtype) -> None:
-        """The dtype rule of every layer with parameters (PyTorch's): the input ``x`` must
-        have the parameters' floating ``dtype``; no silent promotion or casting. Raises
-        ``DTypeError`` naming the layer, both dtypes and the fix."""
+    def check_input_dtype(self, x, dtype=None) -> None:
+        """The input rule of every layer with parameters (PyTorch's): ``x`` must be a
+        Tensor (or a NumPy array), else ``TypeError`` (wrap a list with ``tm.tensor``), and
+        have the parameters' floating ``dtype`` (any floating dtype when ``dtype`` is
+        None): no silent promotion or casting. Raises ``DTypeError`` naming the layer,
+        both dtypes and the fix."""
+        if not isinstance(x, Tensor | np.ndarray):
+            raise TypeError(
+                f"{self.describe()}: input must be a Tensor, got {type(x).__name__}; "
+                f"wrap it with tm.tensor(...)"
+            )
         got = np.dtype(x.dtype)
-        if got == dtype:
+        if got == dtype or (dtype is None and np.issubdtype(got, np.floating)):
             return
-        kind = "a floating" if np.issubdtype(got, np.floating) else "a non-floating"
+        want = dtype or np.dtype(np.float32)
+        if not np.issubdtype(got, np.floating):
+            raise DTypeError(
+                f"{self.describe()}: input has a non-floating dtype {got} but the layer "
+                f"computes in {want}; cast the input: x.to({want.name})"
+            )
         raise DTypeError(
-            f"{self.describe()}: input has {kind} dtype {got} but the layer's parameters are "
+            f"{self.describe()}: input has a floating dtype {got} but the layer's parameters are "
             f"{dtype}; cast the input (x.to({dtype.name})) or the layer "
             f"(layer.to({got.name})) so they match"
         )

@@ -107,9 +107,9 @@ class MoE(Module):
     aux_loss_coef = property(lambda self: self.config.aux_loss_coef)
 
     def forward(self, x: Tensor) -> Tensor:
+        self.check_input_dtype(x, self.dtype)
         if x.ndim == 0 or x.shape[-1] != self.d_model:
             raise ShapeError(f"MoE: input {fmt(x.shape)} must end in d_model={self.d_model}")
-        self.check_input_dtype(x, self.dtype)
         recording = self.training and is_grad_enabled()
         if recording and self._aux_pending and not self._aux_warned:
             self._aux_warned = True

@@ -6,12 +6,15 @@ import numpy as np
 from tinymoe.errors import ShapeError, fmt
 from tinymoe.nn.module import Module
 from tinymoe.nn.parameter import Parameter
+from tinymoe.nn.sizes import check_size
 
 
-def _as_shape(normalized_shape) -> tuple[int, ...]:
-    if isinstance(normalized_shape, int | np.integer):
-        return (int(normalized_shape),)
-    return tuple(int(n) for n in normalized_shape)
+def _as_shape(op: str, normalized_shape) -> tuple[int, ...]:
+    """``normalized_shape`` (an int or a sequence of ints >= 0) as a tuple."""
+    if np.ndim(normalized_shape) == 0:
+        return (check_size(op, "normalized_shape", normalized_shape),)
+    return tuple(check_size(op, f"normalized_shape[{i}]", n)
+                 for i, n in enumerate(normalized_shape))
 
 
 def _normalized_dims(op: str, x, normalized_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -42,7 +45,7 @@ class LayerNorm(Module):
         dtype=None,
     ) -> None:
         super().__init__()
-        self.normalized_shape = _as_shape(normalized_shape)
+        self.normalized_shape = _as_shape("LayerNorm", normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         affine = elementwise_affine
@@ -54,9 +57,8 @@ class LayerNorm(Module):
         )
 
     def forward(self, x):
+        self.check_input_dtype(x, None if self.weight is None else self.weight.dtype)
         dims = _normalized_dims("LayerNorm", x, self.normalized_shape)
-        if self.weight is not None:
-            self.check_input_dtype(x, self.weight.dtype)
         centred = x - x.mean(dim=dims, keepdim=True)
         var = (centred * centred).mean(dim=dims, keepdim=True)
         y = centred / (var + self.eps).sqrt()
@@ -86,7 +88,7 @@ class RMSNorm(Module):
         dtype=None,
     ) -> None:
         super().__init__()
-        self.normalized_shape = _as_shape(normalized_shape)
+        self.normalized_shape = _as_shape("RMSNorm", normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         self.register_parameter(
@@ -94,9 +96,8 @@ class RMSNorm(Module):
         )
 
     def forward(self, x):
+        self.check_input_dtype(x, None if self.weight is None else self.weight.dtype)
         dims = _normalized_dims("RMSNorm", x, self.normalized_shape)
-        if self.weight is not None:
-            self.check_input_dtype(x, self.weight.dtype)
         eps = float(np.finfo(x.dtype).eps) if self.eps is None else self.eps
         y = x / ((x * x).mean(dim=dims, keepdim=True) + eps).sqrt()
         return y * self.weight if self.weight is not None else y

@@ -10,6 +10,7 @@ from tinymoe.nn import functional as F
 from tinymoe.nn import init
 from tinymoe.nn.module import Module
 from tinymoe.nn.parameter import Parameter
+from tinymoe.nn.sizes import check_size
 
 
 class LSTM(Module):
@@ -34,8 +35,8 @@ class LSTM(Module):
         dtype=None,
     ) -> None:
         super().__init__()
-        self.input_size = input_size
-        self.hidden_size = hidden_size
+        self.input_size = input_size = check_size("LSTM", "input_size", input_size)
+        self.hidden_size = hidden_size = check_size("LSTM", "hidden_size", hidden_size)
         self.batch_first = batch_first
         dtype = np.dtype(dtype or np.float32)
         gates = 4 * hidden_size
@@ -46,17 +47,17 @@ class LSTM(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        bound = 1.0 / math.sqrt(self.hidden_size)
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size else 0.0  # H=0: empty
         for param in self.parameters():
             init.uniform_(param, -bound, bound)
 
     def forward(self, x, hx=None):
+        self.check_input_dtype(x, self.weight_ih_l0.dtype)
         if x.ndim != 3 or x.shape[-1] != self.input_size:
             layout = "(B, T, I)" if self.batch_first else "(T, B, I)"
             raise ShapeError(
                 f"LSTM: expected input {layout} with I={self.input_size}, got {fmt(x.shape)}"
             )
-        self.check_input_dtype(x, self.weight_ih_l0.dtype)
         if not self.batch_first:
             x = x.transpose(0, 1)
         batch, steps, hidden = x.shape[0], x.shape[1], self.hidden_size

@@ -6,6 +6,7 @@ from tinymoe.nn import functional as F
 from tinymoe.nn import init
 from tinymoe.nn.module import Module
 from tinymoe.nn.parameter import Parameter
+from tinymoe.nn.sizes import check_size
 
 
 class Embedding(Module):
@@ -15,10 +16,10 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings: int, embedding_dim: int, dtype=None) -> None:
         super().__init__()
-        self.num_embeddings = num_embeddings
-        self.embedding_dim = embedding_dim
+        self.num_embeddings = check_size("Embedding", "num_embeddings", num_embeddings)
+        self.embedding_dim = check_size("Embedding", "embedding_dim", embedding_dim)
         self.weight = Parameter(
-            np.empty((num_embeddings, embedding_dim), dtype=np.dtype(dtype or np.float32))
+            np.empty((self.num_embeddings, self.embedding_dim), dtype=np.dtype(dtype or np.float32))
         )
         init.normal_(self.weight)
 

@@ -179,3 +179,15 @@ def test_trying_reports_a_stub_in_one_line_and_lets_other_errors_through(capsys)
     with pytest.raises(ValueError):
         with notebook.trying():
             raise ValueError("a real bug in the learner's code")
+
+
+def test_in_a_notebook_the_file_is_looked_at_once_per_cell(lesson, monkeypatch):
+    write(lesson, exercise_text(double_body="    return 3 * x\n"))
+    ex = notebook.use("97")
+    cell = [1]
+    monkeypatch.setattr(notebook, "_cell", lambda: cell[0])
+    assert ex.double(1) == 3
+    write(lesson, exercise_text(double_body="    return 4 * x\n"))  # saved while a cell runs
+    assert ex.double(1) == 3, "the file was looked at twice in one cell"
+    cell[0] = 2
+    assert ex.double(1) == 4, "the next cell did not pick up the edit"

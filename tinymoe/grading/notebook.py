@@ -1,13 +1,14 @@
 """Notebook helpers: `use` the learner's functions with a fallback, `check` them inline.
 
-`use("NN")` returns a live view of `exercises/NN_topic.py`: every attribute access and every
-call first checks whether the file changed on disk (modification time and size, then a
-content hash) and re-imports it if so, so an edit reaches the next cell without restarting
-the kernel. A function whose body still holds an exercise stub
-(`raise NotImplementedError("exercise NN.M: ...")`) is replaced, inside the learner's module
-too, by a wrapper that runs the reference solution of *that* function while the stub
-stands. Given code that calls it (a training loop, a demo helper) keeps running the
-learner's finished parts, and the notice names the unfinished exercise and function.
+`use("NN")` returns a live view of `exercises/NN_topic.py`: attribute accesses and calls
+check whether the file changed on disk (modification time and size, then a content hash;
+once per notebook cell, or on every call outside IPython) and re-import it if so, so an
+edit reaches the next cell without restarting the kernel. A function whose body still holds
+an exercise stub (`raise NotImplementedError("exercise NN.M: ...")`) is replaced, inside the
+learner's module too, by a wrapper that runs the reference solution of *that* function
+while the stub stands. Given code that calls it (a training loop, a demo helper) keeps
+running the learner's finished parts, and the notice names the unfinished exercise and
+function.
 """
 
 from __future__ import annotations
@@ -56,13 +57,19 @@ def _raised_in(tb: TracebackType | None, path: str) -> str | None:
     return name
 
 
-def _cell() -> int | None:
-    """The IPython execution count of the running cell (None outside IPython)."""
+@functools.cache
+def _get_ipython():
+    """IPython's `get_ipython` (looked up once: the lookup is slow), or one returning None."""
     try:
         from IPython import get_ipython
     except ImportError:
-        return None
-    shell = get_ipython()
+        return lambda: None
+    return get_ipython
+
+
+def _cell() -> int | None:
+    """The IPython execution count of the running cell (None outside IPython)."""
+    shell = _get_ipython()()
     return None if shell is None else shell.execution_count
 
 
@@ -78,6 +85,7 @@ class _Loaded:
         for name, obj in _public(self.module).items():
             if inspect.isfunction(obj) and _holds_stub(obj.__code__) and name in theirs:
                 setattr(self.module, name, self._fallback(obj, theirs[name]))
+        self.public = _public(self.module)
 
     def _fallback(self, mine, reference):
         """`mine`, running `reference` instead (with a notice) while its stub raises."""
@@ -117,29 +125,42 @@ class Lesson:
     def __init__(self, path: Path, reference: ModuleType):
         self._path, self._reference = path, reference
         self._stat: tuple[int, int] | None = None
+        self._checked_in: int | None = None  # the notebook cell that last looked at the file
         self._loaded: _Loaded | None = None
+        self._delegates: dict = {}  # name -> delegate, for the current import
         self._refresh()
 
     def _refresh(self) -> _Loaded:
-        """The current import of the file, re-importing it if it changed since."""
+        """The current import of the file, re-importing it if it changed since. In a
+        notebook the file is looked at once per cell (a plot's loop makes thousands of
+        calls); elsewhere on every call."""
+        cell = _cell()
+        if cell is not None and cell == self._checked_in:
+            return self._loaded
+        self._checked_in = cell
         st = os.stat(self._path)
         stat = (st.st_mtime_ns, st.st_size)
         if stat != self._stat:
             fresh = hashlib.sha256(self._path.read_bytes()).hexdigest()
             if self._loaded is None or fresh != self._loaded.digest:
                 self._loaded = _Loaded(self._path, self._reference)
+                self._delegates = {}
             self._stat = stat
         return self._loaded
 
     def __getattr__(self, name: str):
-        module = self._refresh().module
-        if name.startswith("_") or name not in _public(module):
+        public = self._refresh().public
+        if name.startswith("_") or name not in public:
             raise AttributeError(f"{self._path.name} defines no public function or class {name!r}")
-        obj = vars(module)[name]
-        return obj if inspect.isclass(obj) else self._delegate(name, obj)
+        obj = public[name]
+        if inspect.isclass(obj):
+            return obj
+        if name not in self._delegates:
+            self._delegates[name] = self._delegate(name, obj)
+        return self._delegates[name]
 
     def __dir__(self):
-        return sorted(_public(self._refresh().module))
+        return sorted(self._refresh().public)
 
     def _delegate(self, name: str, current):
         """A function that calls the *current* version of `name` (edits reach old handles)."""

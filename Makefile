@@ -36,8 +36,9 @@ lab: $(VENV)/.lessons-installed
 	  --ServerApp.terminado_settings="{'shell_command': ['$${SHELL:-/bin/sh}']}"
 
 # exercises/ holds a learner's own answers: linted only in CI and for maintainers
-# (CI or TINYMOE_MAINTAINER set to anything but 0/false), where it holds the generated stubs.
-MAINTAINER := $(strip $(filter-out 0 false,$(CI)) $(filter-out 0 false,$(TINYMOE_MAINTAINER)))
+# (CI or TINYMOE_MAINTAINER set and not 0/false/no), where it holds the generated stubs.
+FALSY      := 0 false False FALSE no
+MAINTAINER := $(strip $(filter-out $(FALSY),$(CI)) $(filter-out $(FALSY),$(TINYMOE_MAINTAINER)))
 RUFF_FLAGS ?= $(if $(MAINTAINER),,--extend-exclude exercises)
 
 ## test: set everything up and run the whole test suite (what CI runs)

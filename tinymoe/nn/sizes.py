@@ -2,8 +2,9 @@
 vocabulary, expert counts), so a bad size fails at the constructor, naming the layer.
 
 Zero is a valid width, as in PyTorch: ``Linear(0, 3)`` has an empty ``(3, 0)`` weight
-and maps ``(N, 0)`` inputs to its bias. Counts the computation needs at least one of
-(``MoE``'s ``n_experts``, ``top_k``) pass ``low=1``.
+and maps ``(N, 0)`` inputs to its bias. Sizes the computation needs at least one of
+(``MoE``'s ``d_model``, ``n_experts`` and ``top_k``: the router scores features for
+experts) pass ``low=1``.
 """
 
 import numbers

@@ -8,6 +8,7 @@ and nothing it starts outlives the run. Lesson 98 is the small demo from test_gr
 """
 
 import hashlib
+import json
 import textwrap
 from pathlib import Path
 
@@ -295,3 +296,31 @@ def test_replacing_engine_code_at_run_time_is_caught(demo, tmp_path, no_policy, 
     assert by_id["98.1"].earned == 0
     assert caught in by_id["98.1"].feedback[0]
     assert report.earned == 0, "every test after the tampering fails too"
+
+
+# --- the report channel ---------------------------------------------------------------------
+
+
+def test_a_forged_or_duplicated_report_is_not_trusted(monkeypatch):
+    tests = [{"nodeid": f"t.py::{n}", "exercise": "98.1", "points": 1} for n in "abc"]
+    events = runner._Events()
+    lines = [
+        {"event": "collected", "tests": tests},
+        {"event": "start", "nodeid": "t.py::a"},
+        {"event": "result", "nodeid": "t.py::a", "outcome": "failed", "message": "wrong"},
+        {"event": "result", "nodeid": "t.py::a", "outcome": "passed"},  # a second report
+        {"event": "result", "nodeid": "t.py::b", "outcome": "passed"},  # never started
+    ]
+    events.feed(b"".join(json.dumps(e).encode() + b"\n" for e in lines))
+    events.feed(b'not json\n{"event": "result", "nodeid": "t.py::c", "outcome": "passed"}\n')
+    assert events.malformed and len(events.events) == len(lines), "nothing after garbage"
+    run = runner._Run(events.events, 0, False, None, "", events.malformed)
+    monkeypatch.setattr(runner, "_run_once", lambda *args: run)
+    result = runner._run_all(["t.py"], [], Path("."), {}, 1.0, 1.0)
+    outcomes = {t.name: (t.outcome, t.message) for t in result.tests}
+    assert outcomes == {
+        "a": ("failed", runner.UNTRUSTED_NOTE),
+        "b": ("failed", runner.UNTRUSTED_NOTE),
+        "c": ("crashed", "the test process ended before this test ran (exit code 0)"),
+    }
+    assert any("malformed report" in e for e in result.errors)

@@ -40,6 +40,7 @@ from tinymoe.grading.feedback import TIMEOUT_NOTE
 from tinymoe.grading.loader import impl_dir
 from tinymoe.grading.paths import split_id
 
+UNTRUSTED_NOTE = "its report came twice or without a start: not trusted"
 GRACE_S = 5.0  # the watchdog fires this long after pytest-timeout would have
 SETUP_LIMIT_S = 120.0  # a test's fixtures (not counted in its time limit)
 LESSON_LOAD_LIMIT_S = 60.0  # importing one lesson module, before any test starts
@@ -250,9 +251,8 @@ def _run_all(files, options, cwd, env, timeout, memory_gb) -> RunResult:
                 started.add(nodeid)
             elif event["event"] == "result" and nodeid in started and nodeid not in results:
                 results[nodeid] = _result(ids[nodeid], event)
-            elif event["event"] == "result":
-                results[nodeid] = _result(ids.get(nodeid, event), event, "failed",
-                                          "this test reported more than once: not trusted")
+            elif event["event"] == "result" and nodeid in ids:  # twice, or never started
+                results[nodeid] = _result(ids[nodeid], event, "failed", UNTRUSTED_NOTE)
         remaining = [t for t in planned if t["nodeid"] not in results]
         progress = _blame(run, remaining, results, timeout)
         if run.malformed:
@@ -326,12 +326,18 @@ class _Run:
 
 
 def _limits(memory_gb: float, cpu_s: int):
+    data = int(memory_gb * (1 << 30))
+    limits = [(resource.RLIMIT_DATA, data), (resource.RLIMIT_FSIZE, FILE_SIZE_LIMIT),
+              (resource.RLIMIT_CPU, cpu_s), (resource.RLIMIT_CORE, 0)]
+
     def apply():
-        data = int(memory_gb * (1 << 30))
-        resource.setrlimit(resource.RLIMIT_DATA, (data, data))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 10))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        for kind, value in limits:
+            try:
+                hard = resource.getrlimit(kind)[1]
+                value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+                resource.setrlimit(kind, (value, hard))
+            except (ValueError, OSError):  # a platform without this limit
+                continue
 
     return apply
 

@@ -16,10 +16,13 @@ if it does not score full marks, nothing is counted.
 prints one line per variant and `mutants caught: N/M`, `alternatives at full marks: A/B`;
 exit status 1 if a mutant survives, an alternative loses points, or something is broken.
 
-Each lesson runs in one worker process that calls `pytest.main` once per variant (no
-interpreter start-up or imports per variant); pytest-timeout interrupts a test that loops,
-and the parent kills a worker that stops reporting (a loop that never returns to Python),
-scores that variant as having hung and resumes with the rest in a fresh worker.
+Each lesson runs in one worker process, which grades the reference in-process (doing every
+import once) and then forks a child per variant that calls `pytest.main` (no interpreter
+start-up or imports per variant, and no state carried from one variant to the next);
+pytest-timeout interrupts a test that loops, a child that dies scores its variant as
+crashed, and the parent kills a worker that stops reporting (a loop that never returns to
+Python), scores that variant as having hung and resumes with the rest in a fresh worker.
+POSIX only (fork).
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+import traceback
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pytest
@@ -182,10 +186,9 @@ def _grade_once(root: Path, tests: list[str], folder: Path, exercise: str | None
                 timeout: float, beat) -> Outcome:
     """Run the lesson's graded tests in this process against the submission `folder`."""
     # Test modules (and conftests) are imported afresh for each submission, so no state
-    # cached at module level survives from one variant to the next.
+    # cached at module level carries over from an earlier run in this process.
     for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None) or ""
-        if file.startswith(str(root / "tests")):
+        if (getattr(module, "__file__", None) or "").startswith(str(root / "tests")):
             del sys.modules[name]
     collector = _Collector(beat)
     args = [*tests, f"--submission={folder}", "-q", "-p", "no:cacheprovider",
@@ -206,6 +209,36 @@ def _grade_once(root: Path, tests: list[str], folder: Path, exercise: str | None
     return outcome
 
 
+def _grade_in_child(root: Path, tests: list[str], folder: Path, exercise: str | None,
+                    timeout: float, beat) -> Outcome:
+    """`_grade_once` in a forked child: nothing a variant changes (module state, NumPy
+    settings, a patched library) reaches the next one, the imports done before the fork
+    are not paid again, and a variant that kills its process costs only itself."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its only way to report is the pipe
+        os.close(read_end)
+        status = 1
+        try:
+            outcome = _grade_once(root, tests, folder, exercise, timeout, beat)
+            with os.fdopen(write_end, "w") as pipe:
+                json.dump(asdict(outcome), pipe)
+            status = 0
+        except BaseException:  # noqa: BLE001 (reported, then the child ends)
+            traceback.print_exc()
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        report = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    try:
+        return Outcome(**json.loads(report))
+    except (json.JSONDecodeError, TypeError):
+        code = os.waitstatus_to_exitcode(status)
+        return Outcome(folder.name, error=f"the test run crashed (exit code {code})")
+
+
 def _worker(root: Path, lesson: str, files: list[str], events: Path, timeout: float,
             with_reference: bool = True) -> None:
     """Grade the reference (unless told not to), then each variant in `files`; one JSON
@@ -223,7 +256,7 @@ def _worker(root: Path, lesson: str, files: list[str], events: Path, timeout: fl
         return
     source = (solutions / f"{lesson}.py").read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="tinymoe-mutants-") as tmp:
-        for name in [BASELINE, *files] if with_reference else files:
+        for name in [BASELINE, *files]:
             variant = None if name == BASELINE else parse_variant(Path(name))
             slug = "reference" if variant is None else variant.path.stem
             folder = Path(tmp) / f"m{slug}"
@@ -232,9 +265,18 @@ def _worker(root: Path, lesson: str, files: list[str], events: Path, timeout: fl
                 shutil.copy(lesson_path, folder / lesson_path.name)
             extra = "" if variant is None else variant.path.read_text(encoding="utf-8")
             (folder / f"{lesson}.py").write_text(source + "\n\n" + extra, encoding="utf-8")
-            beat({"event": "start", "name": name})
-            exercise = variant.exercise if variant and variant.kind == "mutant" else None
-            outcome = _grade_once(root, tests, folder, exercise, timeout, beat)
+            if variant is None:
+                # The trusted reference runs in this process (also when resuming, unreported):
+                # every import the tests need happens once, and the forked children inherit it.
+                if with_reference:
+                    beat({"event": "start", "name": name})
+                outcome = _grade_once(root, tests, folder, None, timeout, beat)
+                if not with_reference:
+                    continue
+            else:
+                beat({"event": "start", "name": name})
+                exercise = variant.exercise if variant.kind == "mutant" else None
+                outcome = _grade_in_child(root, tests, folder, exercise, timeout, beat)
             beat({"event": "done", "name": name, "earned": outcome.earned,
                   "possible": outcome.possible, "messages": outcome.messages,
                   "error": outcome.error})

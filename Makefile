@@ -41,10 +41,11 @@ FALSY      := 0 false False FALSE no
 MAINTAINER := $(strip $(filter-out $(FALSY),$(CI)) $(filter-out $(FALSY),$(TINYMOE_MAINTAINER)))
 RUFF_FLAGS ?= $(if $(MAINTAINER),,--extend-exclude exercises)
 
-## test: set everything up and run the whole test suite (what CI runs)
+## test: set everything up and run the whole test suite (what CI runs), on every core
+TEST_WORKERS ?= auto
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check $(RUFF_FLAGS) .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -m nojit -q -p no:cacheprovider
 
 lint: $(VENV)/.dev-installed

@@ -113,7 +113,7 @@ def test_softmax_gate_matches_tinymoe(m):
         f"{np.round(sums[:3], 4)}: normalise exp(z) by its row sum"
     )
     _assert_close(g, want, rtol=1e-10, atol=1e-15,
-                               err_msg="g differs from softmax(x Wg^T + bg) computed by tinymoe")
+                  err_msg="g differs from softmax(x Wg^T + bg) computed by tinymoe")
 
 
 @pytest.mark.exercise("10.1")
@@ -152,7 +152,7 @@ def test_dense_forward_matches_tinymoe(m):
     if _close(h, true_h - params["be"]):
         pytest.fail("the expert outputs miss their biases: h[n, i] = We[i] @ x[n] + be[i]")
     _assert_close(h, true_h, rtol=1e-10, atol=1e-12,
-                               err_msg="h[n, i] must be expert i's output We[i] @ x[n] + be[i]")
+                  err_msg="h[n, i] must be expert i's output We[i] @ x[n] + be[i]")
     if _close(y, true_h.mean(axis=1)):
         pytest.fail("y is the plain average of the experts: weight expert i by its gate g_i(x)")
     hard = true_h[np.arange(n), want_g.numpy().argmax(axis=1)]
@@ -160,7 +160,7 @@ def test_dense_forward_matches_tinymoe(m):
         pytest.fail("y is the output of the top-gated expert only: a dense mixture adds every "
                     "expert, y = sum_i g_i h_i")
     _assert_close(y, want_y.numpy(), rtol=1e-10, atol=1e-12,
-                               err_msg="y differs from sum_i g_i h_i computed by tinymoe")
+                  err_msg="y differs from sum_i g_i h_i computed by tinymoe")
 
 
 @pytest.mark.exercise("10.2")
@@ -272,7 +272,7 @@ def test_dense_backward_matches_tinymoe_autograd(m):
             grads[name], leaves[name].grad, rtol=1e-9, atol=1e-12,
             err_msg=f"d{name} differs from tinymoe's autograd on the same mixture")
     _assert_close(dx, leaves["x"].grad, rtol=1e-9, atol=1e-12,
-                               err_msg="dx differs from tinymoe's autograd on the same mixture")
+                  err_msg="dx differs from tinymoe's autograd on the same mixture")
 
 
 @pytest.mark.exercise("10.3")
@@ -336,8 +336,8 @@ def test_learned_gate_depends_on_x_and_matches_tinymoe(m):
     if _close(y, (raw * _sig(x @ thetas.T)).sum(1)):
         pytest.fail("you used the raw gate logits as weights: softmax them first")
     _assert_close(y, want, rtol=1e-10, atol=1e-12,
-                               err_msg="y differs from sum_i g_i(x) sigmoid(theta_i . x) "
-                                       "computed by tinymoe")
+                  err_msg="y differs from sum_i g_i(x) sigmoid(theta_i . x) "
+                          "computed by tinymoe")
 
 
 # ----------------------------------------------------------------------------- 10.5
@@ -372,7 +372,7 @@ def test_responsibilities_follow_bayes_rule(m):
             pytest.fail(f"your exponent uses {what}: the Gaussian log-likelihood is "
                         "-|y - h_i|^2 / (2 sigma^2)")
     _assert_close(r, want, rtol=1e-9, atol=1e-12,
-                               err_msg="r differs from g_i N(y; h_i, sigma^2) / sum_j (same)")
+                  err_msg="r differs from g_i N(y; h_i, sigma^2) / sum_j (same)")
 
 
 @pytest.mark.exercise("10.5")
@@ -391,7 +391,7 @@ def test_responsibilities_survive_large_errors(m):
     )
     want_1 = 1.0 / (1.0 + np.exp(40.5))
     _assert_close(r, [[1.0 - want_1, want_1]], rtol=1e-9, atol=1e-30,
-                               err_msg="r_1 / r_0 must be exp(-40.5)")
+                  err_msg="r_1 / r_0 must be exp(-40.5)")
 
 
 # ----------------------------------------------------------------------------- 10.6
@@ -435,7 +435,7 @@ def test_train_step_is_one_gradient_step(m):
             pytest.fail(f"{name}'s step is {ratio:.0f} times too large: the loss is a mean, "
                         "so dL/dy_hat = 2 (y_hat - y) / (N * O)")
         _assert_close(step, -lr * grad, rtol=1e-5, atol=1e-9,
-                                   err_msg=f"{name}: the step is not -lr * dL/d{name}")
+                      err_msg=f"{name}: the step is not -lr * dL/d{name}")
 
 
 @pytest.mark.exercise("10.6")

@@ -91,9 +91,9 @@ def test_topk_gate_renormalises_and_matches_tinymoe(m):
         pytest.fail(f"your top-{k} gate does not renormalise: the {k} gates sum to "
                     f"{gate.sum(1)[0]:.2f}; divide the picked probabilities by their sum")
     _assert_close(gate.sum(axis=1), 1.0, rtol=1e-12,
-                               err_msg=f"each token's {k} gates must sum to 1")
+                  err_msg=f"each token's {k} gates must sum to 1")
     _assert_close(gate, want_gate, rtol=1e-10, atol=1e-14,
-                               err_msg="gates differ from tinymoe's top-k router")
+                  err_msg="gates differ from tinymoe's top-k router")
 
 
 @pytest.mark.exercise("11.1")
@@ -104,13 +104,13 @@ def test_top1_gate_keeps_the_raw_probability(m):
     idx, gate = (np.asarray(a) for a in m.topk_gate(logits, 1))
     p = _softmax(logits)
     _assert_close(idx[:, 0], p.argmax(axis=1),
-                                  err_msg="with k = 1 idx must be each row's argmax")
+                  err_msg="with k = 1 idx must be each row's argmax")
     if np.allclose(gate, 1.0):
         pytest.fail("with k = 1 keep the raw probability: renormalising makes every gate 1 "
                     "and the router gets no gradient from the task")
     _assert_close(gate[:, 0], p.max(axis=1), rtol=1e-10,
-                               err_msg="with k = 1 the gate is the chosen expert's softmax "
-                                       "probability")
+                  err_msg="with k = 1 the gate is the chosen expert's softmax "
+                          "probability")
 
 
 @pytest.mark.exercise("11.1")
@@ -166,8 +166,8 @@ def test_noisy_gates_without_noise_are_clean_topk(m):
         pytest.fail("every expert gets a gate: entries outside the top k must be -inf BEFORE "
                     "the softmax (a 0 logit still gets weight exp(0))")
     _assert_close(gates, want, rtol=1e-10, atol=1e-14,
-                               err_msg="with eps = 0 the gates are softmax over the clean "
-                                       "top k (tinymoe's top-k router, renormalised)")
+                  err_msg="with eps = 0 the gates are softmax over the clean "
+                          "top k (tinymoe's top-k router, renormalised)")
 
 
 @pytest.mark.exercise("11.2")
@@ -193,10 +193,10 @@ def test_noisy_gates_scale_the_noise_by_softplus(m):
         pytest.fail("you chose the top k of the CLEAN logits: select on the noisy H, so that "
                     "the noise can change which experts a token tries")
     _assert_close((gates > 0).sum(axis=1), np.full(len(gates), k),
-                                  err_msg=f"each row must have exactly k = {k} nonzero gates")
+                  err_msg=f"each row must have exactly k = {k} nonzero gates")
     _assert_close(gates, _keep_topk_softmax(H, k), rtol=1e-10, atol=1e-14,
-                               err_msg="gates differ from softmax(KeepTopK(clean + eps "
-                                       "softplus(noise), k))")
+                  err_msg="gates differ from softmax(KeepTopK(clean + eps "
+                          "softplus(noise), k))")
 
 
 @pytest.mark.exercise("11.2")
@@ -212,7 +212,7 @@ def test_noisy_gates_survive_large_noise_logits(m):
                         "softplus(x) = max(x, 0) + log1p(exp(-|x|))")
     H = clean + eps * np.logaddexp(0.0, noise)
     _assert_close(gates, _keep_topk_softmax(H, k), rtol=1e-9, atol=1e-300,
-                               err_msg="wrong gates for noise logits of 1e3")
+                  err_msg="wrong gates for noise logits of 1e3")
 
 
 # ----------------------------------------------------------------------------- 11.3
@@ -224,6 +224,15 @@ def _switch_case(seed, n_experts=None):
     n_experts = n_experts or int(rng.integers(3, 8))
     probs = _softmax(2 * rng.standard_normal((n_tokens, n_experts)))
     return probs, probs.argmax(axis=1), float(rng.uniform(0.005, 0.5))
+
+
+def _switch(m, probs, expert, alpha):
+    """The learner's switch_loss; a broadcasting or index error means a short count vector."""
+    try:
+        return m.switch_loss(probs, expert, alpha)
+    except (ValueError, IndexError) as err:
+        pytest.fail(f"switch_loss fails when the last experts get no token ({err}): count "
+                    "with np.bincount(expert, minlength=E)")
 
 
 def _tinymoe_switch(probs, expert, alpha):
@@ -240,7 +249,7 @@ def test_switch_loss_is_alpha_when_balanced_and_alpha_e_when_collapsed(m):
     n_experts = int(rng.integers(3, 9))
     alpha = float(rng.uniform(0.01, 1.0))
     uniform = np.full((2 * n_experts, n_experts), 1.0 / n_experts)
-    loss, _ = m.switch_loss(uniform, np.tile(np.arange(n_experts), 2), alpha)
+    loss, _ = _switch(m, uniform, np.tile(np.arange(n_experts), 2), alpha)
     if np.isclose(loss, alpha / n_experts):
         pytest.fail(f"under perfect balance your loss is alpha / E = {loss:.4g}: multiply by E, "
                     "so that balance gives alpha whatever the number of experts")
@@ -249,7 +258,7 @@ def test_switch_loss_is_alpha_when_balanced_and_alpha_e_when_collapsed(m):
         f"got {loss:.4g}")
     collapsed = np.zeros((6, n_experts))
     collapsed[:, 0] = 1.0
-    loss, _ = m.switch_loss(collapsed, np.zeros(6, dtype=np.int64), alpha)
+    loss, _ = _switch(m, collapsed, np.zeros(6, dtype=np.int64), alpha)
     assert np.isclose(loss, alpha * n_experts, rtol=1e-12), (
         f"with every token and all probability on one expert the loss is alpha * E = "
         f"{alpha * n_experts:.4g}; got {loss:.4g}")
@@ -260,7 +269,7 @@ def test_switch_loss_is_alpha_when_balanced_and_alpha_e_when_collapsed(m):
 def test_switch_loss_and_gradient_match_tinymoe(m):
     probs, expert, alpha = _switch_case(208)
     n_tokens, n_experts = probs.shape
-    loss, dprobs = m.switch_loss(probs.copy(), expert, alpha)
+    loss, dprobs = _switch(m, probs.copy(), expert, alpha)
     want_loss, want_grad = _tinymoe_switch(probs, expert, alpha)
     f = np.bincount(expert, minlength=n_experts) / n_tokens
     P = probs.mean(axis=0)
@@ -268,7 +277,7 @@ def test_switch_loss_and_gradient_match_tinymoe(m):
         pytest.fail("you used P_i for f_i: f_i is the fraction of tokens routed to expert i "
                     "(a count from the argmax), P_i the mean probability")
     _assert_close(loss, want_loss, rtol=1e-10,
-                               err_msg="the loss differs from tinymoe's alpha * E * sum f_i P_i")
+                  err_msg="the loss differs from tinymoe's alpha * E * sum f_i P_i")
     dprobs = np.asarray(dprobs)
     assert dprobs.shape == probs.shape, f"dprobs has shape {dprobs.shape}; expected {probs.shape}"
     through_f = np.broadcast_to(alpha * n_experts * (f + P) / n_tokens, probs.shape)
@@ -280,7 +289,7 @@ def test_switch_loss_and_gradient_match_tinymoe(m):
     if _close(dprobs, want_grad / alpha):
         pytest.fail("your gradient misses the factor alpha")
     _assert_close(dprobs, want_grad, rtol=1e-10, atol=1e-14,
-                               err_msg="dprobs differs from tinymoe's autograd of the same loss")
+                  err_msg="dprobs differs from tinymoe's autograd of the same loss")
 
 
 @pytest.mark.exercise("11.3")
@@ -288,16 +297,12 @@ def test_switch_loss_and_gradient_match_tinymoe(m):
 def test_switch_loss_counts_experts_that_got_no_token(m):
     probs, expert, alpha = _switch_case(209, n_experts=6)
     expert = np.minimum(expert, 3)  # experts 4 and 5 get no token
-    try:
-        loss, dprobs = m.switch_loss(probs, expert, alpha)
-    except (ValueError, IndexError) as err:
-        pytest.fail(f"switch_loss fails when the last experts get no token ({err}): count "
-                    "with np.bincount(expert, minlength=E)")
+    loss, dprobs = _switch(m, probs, expert, alpha)
     want_loss, want_grad = _tinymoe_switch(probs, expert, alpha)
     _assert_close(loss, want_loss, rtol=1e-10,
-                               err_msg="wrong loss when some experts get no token")
+                  err_msg="wrong loss when some experts get no token")
     _assert_close(dprobs, want_grad, rtol=1e-10, atol=1e-14,
-                               err_msg="wrong gradient when some experts get no token")
+                  err_msg="wrong gradient when some experts get no token")
 
 
 # ----------------------------------------------------------------------------- 11.4
@@ -324,6 +329,9 @@ def _tinymoe_cv2(gates):
 @pytest.mark.points(1)
 def test_importance_loss_invariants(m):
     loss, _ = m.importance_loss(np.array([[1.0, 0.0], [1.0, 0.0]]))
+    if abs(loss) < 1e-12:
+        pytest.fail("for gates [[1, 0], [1, 0]] your CV^2 is 0: importance is per EXPERT, the "
+                    "sum over tokens (axis 0) = [2, 0], not each token's sum")
     if np.isclose(loss, 2.0):
         pytest.fail("for importance [2, 0] your CV^2 is 2: use the population variance "
                     "(divide by E), not the sample variance (E - 1)")
@@ -337,8 +345,8 @@ def test_importance_loss_invariants(m):
         f"{np.max(np.abs(grad0)):.3g}")
     scale = float(rng.uniform(2.0, 5.0))
     _assert_close(m.importance_loss(scale * gates)[0], m.importance_loss(gates)[0],
-                               rtol=1e-10, err_msg="CV^2 must not change when every gate is "
-                                                   "scaled by the same factor")
+                  rtol=1e-10, err_msg="CV^2 must not change when every gate is "
+                                      "scaled by the same factor")
 
 
 @pytest.mark.exercise("11.4")
@@ -354,8 +362,8 @@ def test_importance_loss_and_gradient_match_tinymoe(m):
     if np.isclose(loss, np.sqrt(want_loss)):
         pytest.fail("you returned the coefficient of variation: square it (CV^2 = var / mean^2)")
     _assert_close(loss, want_loss, rtol=1e-10,
-                               err_msg="CV^2 of importance differs from tinymoe's cv_squared "
-                                       "of the gates' column sums")
+                  err_msg="CV^2 of importance differs from tinymoe's cv_squared "
+                          "of the gates' column sums")
     dgates = np.asarray(dgates)
     assert dgates.shape == gates.shape, f"dgates has shape {dgates.shape}; expected {gates.shape}"
     mean = imp.mean()
@@ -365,9 +373,9 @@ def test_importance_loss_and_gradient_match_tinymoe(m):
                     "gate too, add -2 Var / (E mean^3)")
     fd = _finite_difference(lambda a: m.importance_loss(a)[0], gates)
     _assert_close(dgates, fd, rtol=1e-5, atol=1e-8,
-                               err_msg="dgates differs from finite differences of your own loss")
+                  err_msg="dgates differs from finite differences of your own loss")
     _assert_close(dgates, want_grad, rtol=1e-9, atol=1e-12,
-                               err_msg="dgates differs from tinymoe's autograd of the same loss")
+                  err_msg="dgates differs from tinymoe's autograd of the same loss")
 
 
 # ----------------------------------------------------------------------------- 11.5
@@ -395,9 +403,11 @@ def test_z_loss_of_equal_logits(m):
     assert np.isclose(loss, lse**2, rtol=1e-12), (
         f"equal logits c = {c:.3f} over E = {n_experts} experts give logsumexp = c + log E, "
         f"so the loss is (c + log E)^2 = {lse**2:.6f}; got {loss:.6f}")
-    _assert_close(dlogits, np.full((n_tokens, n_experts),
-                                                2 * lse / (n_tokens * n_experts)), rtol=1e-10,
-                               err_msg="for equal logits dlogits = 2 lse (1/E) / T everywhere")
+    want = np.full((n_tokens, n_experts), 2 * lse / (n_tokens * n_experts))
+    if _close(dlogits, want / 2):
+        pytest.fail("your gradient misses the factor 2 of d(lse^2) = 2 lse d(lse)")
+    _assert_close(dlogits, want,
+                  rtol=1e-10, err_msg="for equal logits dlogits = 2 lse (1/E) / T everywhere")
 
 
 @pytest.mark.exercise("11.5")
@@ -408,7 +418,7 @@ def test_z_loss_gradient_matches_tinymoe_and_finite_differences(m):
     loss, dlogits = m.z_loss(logits.copy())
     want_loss, want_grad = _tinymoe_z(logits)
     _assert_close(loss, want_loss, rtol=1e-10,
-                               err_msg="the z-loss differs from tinymoe's mean(logsumexp^2)")
+                  err_msg="the z-loss differs from tinymoe's mean(logsumexp^2)")
     dlogits = np.asarray(dlogits)
     assert dlogits.shape == logits.shape, (
         f"dlogits has shape {dlogits.shape}; expected {logits.shape}")
@@ -417,10 +427,10 @@ def test_z_loss_gradient_matches_tinymoe_and_finite_differences(m):
     if _close(dlogits, want_grad * logits.shape[0]):
         pytest.fail("your gradient is T times too large: the loss is a mean over tokens")
     _assert_close(dlogits, _finite_difference(lambda a: m.z_loss(a)[0], logits),
-                               rtol=1e-5, atol=1e-8,
-                               err_msg="dlogits differs from finite differences of your loss")
+                  rtol=1e-5, atol=1e-8,
+                  err_msg="dlogits differs from finite differences of your loss")
     _assert_close(dlogits, want_grad, rtol=1e-9, atol=1e-12,
-                               err_msg="dlogits differs from tinymoe's autograd")
+                  err_msg="dlogits differs from tinymoe's autograd")
 
 
 @pytest.mark.exercise("11.5")
@@ -436,9 +446,9 @@ def test_z_loss_survives_large_logits(m):
                         "log(sum(exp(z - max)))")
     want_loss, want_grad = _tinymoe_z(logits)
     _assert_close(loss, want_loss, rtol=1e-10,
-                               err_msg="wrong z-loss for logits near 1e3")
+                  err_msg="wrong z-loss for logits near 1e3")
     _assert_close(dlogits, want_grad, rtol=1e-9, atol=1e-12,
-                               err_msg="wrong gradient for logits near 1e3")
+                  err_msg="wrong gradient for logits near 1e3")
 
 
 # ----------------------------------------------------------------------------- 11.6
@@ -493,7 +503,7 @@ def test_collapse_stats_match_tinymoe(m):
         f"load has shape {load.shape}; expected (E,) = ({n_experts},): experts that got "
         "nothing count too, np.bincount(expert, minlength=E)")
     _assert_close(load, want_load, rtol=1e-12,
-                               err_msg="load differs from tinymoe's routing stats")
+                  err_msg="load differs from tinymoe's routing stats")
     if np.isclose(busiest, np.bincount(expert).max()):
         pytest.fail("busiest is a count: report the busiest expert's FRACTION of assignments")
     assert np.isclose(busiest, want_busiest), (

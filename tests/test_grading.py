@@ -452,6 +452,12 @@ def test_uses_broken(broken_resource):
 @pytest.mark.points(1)
 def test_independent(load_exercise):
     assert load_exercise("98").Counter().bump() == 1
+
+
+@pytest.mark.exercise("98.4")
+@pytest.mark.points(1)
+def test_one_module_per_lesson(load_exercise):
+    assert load_exercise("98") is load_exercise("98_demo")
 '''
 
 
@@ -465,6 +471,7 @@ def test_set_up_is_not_timed_and_a_broken_fixture_fails_only_its_tests(demo):
             "error", "could not set up the test: RuntimeError: the oracle is not installed"
         ),
         "test_independent": ("passed", ""),
+        "test_one_module_per_lesson": ("passed", ""),
     }
 
 

@@ -33,7 +33,8 @@ from tinymoe.grading.feedback import (
     failure_line,
     first_line,
 )
-from tinymoe.grading.loader import impl_dir, load_lesson
+from tinymoe.grading.loader import impl_dir, load_module
+from tinymoe.grading.paths import lesson_file
 
 DETAIL_CHARS = 4000  # the full failure text kept for `tinymoe grade -v`
 LESSON_OF_TEST_RE = re.compile(r"test_(\d\d_\w+)\.py$")
@@ -128,16 +129,22 @@ class Lessons:
         return impl_dir(self.root, *options)
 
     def load(self, lesson: str):
-        if lesson not in self.loaded:
+        """The module of lesson 'NN' or 'NN_topic' (one module per file, however named)."""
+        try:
+            path = lesson_file(self.folder(), lesson)
+        except FileNotFoundError as err:
+            raise LessonLoadError(str(err)) from None
+        key = path.stem
+        if key not in self.loaded:
             try:
-                self.loaded[lesson] = load_lesson(self.folder(), lesson)
+                self.loaded[key] = load_module(path)
             except FileNotFoundError as err:
-                self.loaded[lesson] = LessonLoadError(str(err))
+                self.loaded[key] = LessonLoadError(str(err))
             except Exception as err:  # noqa: BLE001 - whatever the learner's import raised
-                self.loaded[lesson] = LessonLoadError(f"loading {lesson}.py failed: "
-                                                      f"{failure_line(err)}")
-                self.loaded[lesson].__cause__ = err
-        value = self.loaded[lesson]
+                self.loaded[key] = LessonLoadError(f"loading {key}.py failed: "
+                                                   f"{failure_line(err)}")
+                self.loaded[key].__cause__ = err
+        value = self.loaded[key]
         if isinstance(value, LessonLoadError):
             raise value
         return value

@@ -139,6 +139,23 @@ def test_runner_on_a_toy_lesson(toy_root, capsys):
     assert "alternatives at full marks: 1/2" in out
 
 
+def test_runner_kills_a_hung_variant_and_resumes(toy_root):
+    folder = toy_root / "tests" / "exercises" / "mutants" / "99_toy"
+    hang = folder / "99_1__hangs_in_c.py"
+    hang.write_text(  # SIGALRM blocked: pytest-timeout cannot stop it, only the watchdog
+        '"""mutant 99.1: never returns."""\n\nimport signal\n\n\n'
+        "def double(x):\n    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n"
+        "    while True:\n        pass\n"
+    )
+    variants = [mutants.parse_variant(hang), mutants.parse_variant(folder / "99_1__off_by_one.py")]
+    reference, results = mutants.run_lesson(toy_root, "99_toy", variants, timeout=1, grace=2)
+    assert sum(reference.earned.values()) == 4
+    assert results[str(hang)].error == "the test run hung (killed)"
+    assert mutants.judge(variants[0], results[str(hang)])[0], "a hang loses points: caught"
+    resumed = results[str(variants[1].path)]
+    assert (resumed.earned, resumed.possible) == ({"99.1": 0}, {"99.1": 3}), resumed
+
+
 def test_runner_refuses_when_the_reference_loses_points(toy_root, capsys):
     (toy_root / "solutions" / "99_toy.py").write_text(TOY_SOLUTION.replace("x * x", "x * 3"))
     assert mutants.main(["99"]) == 1

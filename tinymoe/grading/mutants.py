@@ -49,6 +49,7 @@ FILE_RE = re.compile(r"^(\d\d)_(\d+)__(\w+)\.py$")
 HEADER_RE = re.compile(r"^(mutant|alternative) (\d\d\.\d+): (.+)$")
 DEFAULT_TIMEOUT_S = 20.0
 GRACE_S = 15.0  # a worker silent this long past the per-test limit is killed
+STARTUP_S = 300.0  # ... or this long before its first test starts (imports, collection)
 BASELINE = "reference"
 
 
@@ -298,8 +299,10 @@ def _read(events: Path) -> list[dict]:
 
 
 def run_lesson(root: Path, lesson: str, variants: list[Variant],
-               timeout: float = DEFAULT_TIMEOUT_S) -> tuple[Outcome, dict[str, Outcome]]:
-    """Grade the reference and every variant of one lesson; returns (reference, by path)."""
+               timeout: float = DEFAULT_TIMEOUT_S,
+               grace: float = GRACE_S) -> tuple[Outcome, dict[str, Outcome]]:
+    """Grade the reference and every variant of one lesson; returns (reference, by path).
+    A worker silent for timeout + grace seconds is killed (see the module docstring)."""
     todo = [str(v.path) for v in variants]
     results: dict[str, Outcome] = {}
     reference = None
@@ -316,7 +319,7 @@ def run_lesson(root: Path, lesson: str, variants: list[Variant],
             with open(log, "w") as sink:
                 proc = subprocess.Popen(command, cwd=root, stdout=sink, stderr=subprocess.STDOUT,
                                         env=env, start_new_session=True)
-                killed = _watch(proc, events, timeout + GRACE_S)
+                killed = _watch(proc, events, timeout + grace)
             found = _read(events)
             tail = log.read_text(errors="replace")[-2000:]
         fatal = [e["message"] for e in found if e["event"] == "fatal"]
@@ -349,14 +352,16 @@ def run_lesson(root: Path, lesson: str, variants: list[Variant],
 
 
 def _watch(proc: subprocess.Popen, events: Path, limit: float) -> bool:
-    """Wait for the worker; kill it when its event log is silent for `limit` seconds."""
-    size, since = -1, time.monotonic()
+    """Wait for the worker; kill it when its event log is silent for `limit` seconds once
+    its first test has started (STARTUP_S before that: imports, collection)."""
+    size, since, started = 0, time.monotonic(), False
     while proc.poll() is None:
         time.sleep(0.1)
         now = events.stat().st_size if events.exists() else 0
         if now != size:
             size, since = now, time.monotonic()
-        elif time.monotonic() - since > limit:
+            started = started or '"event": "test"' in events.read_text(errors="replace")
+        elif time.monotonic() - since > (limit if started else max(limit, STARTUP_S)):
             os.killpg(proc.pid, 9)
             proc.wait()
             return True

@@ -114,7 +114,8 @@ def precision_recall_f1(cm):
     For class c: TP = cm[c, c]; precision = TP / (column c's sum: all predicted c);
     recall = TP / (row c's sum: all truly c); F1 = 2 P R / (P + R) = 2 TP / (2 TP + FP + FN).
     A 0 / 0 (a class never predicted, or never present) counts as 0, without a warning.
-    Returns three float64 arrays of shape (C,).
+    Only ratios matter: cm scaled by any positive number (e.g. normalised to fractions that
+    sum to 1) gives the same results. Returns three float64 arrays of shape (C,).
 
     Example: precision_recall_f1(np.array([[1, 0], [1, 1]]))
         -> (array([0.5, 1. ]), array([1. , 0.5]), array([0.667, 0.667]))

@@ -39,7 +39,12 @@ def test_standardize_uses_train_statistics_only(m, rng):
     x_train = rng.normal(3.0, 2.0, (40, 6))
     x_train[:, 2] = 5.0  # a constant feature, like a pixel that is always blank
     x_test = rng.normal(6.0, 4.0, (15, 6))  # shifted: its own statistics differ
+    train_before, test_before = x_train.copy(), x_test.copy()
     out = m.standardize_fit_transform(x_train, x_test)
+    assert np.array_equal(x_train, train_before) and np.array_equal(x_test, test_before), (
+        "standardize_fit_transform changed the arrays passed in (x -= mean in place?): "
+        "compute (x - mean) / std into new arrays"
+    )
     assert isinstance(out, tuple) and len(out) == 2, (
         "return a tuple (x_train_scaled, x_test_scaled) when one other array is passed"
     )
@@ -61,6 +66,14 @@ def test_standardize_uses_train_statistics_only(m, rng):
             "you computed mean and std on train and test together: the test data leaked into "
             "preprocessing (seed 001's mistake). Use x_train's statistics only"
         )
+    cols = [0, 1, 3, 4, 5]  # the non-constant features
+    sample = (x_train - mean)[:, cols] / x_train.std(axis=0, ddof=1)[cols]
+    if np.allclose(train_s[:, cols], sample, rtol=1e-5, atol=1e-5):
+        pytest.fail("you divided by the sample std (ddof=1): use the population std, "
+                    "x_train.std(axis=0)")
+    if np.allclose(train_s, (x_train - x_train.mean()) / x_train.std(), rtol=1e-5, atol=1e-5):
+        pytest.fail("one mean and std for the whole array: standardize each feature (column) "
+                    "with its own statistics, mean(axis=0) and std(axis=0)")
     np.testing.assert_allclose(
         train_s, (x_train - mean) / std, rtol=1e-5, atol=1e-5,
         err_msg="x_train_scaled must be (x_train - mean) / std with per-feature (axis=0) stats",
@@ -69,7 +82,9 @@ def test_standardize_uses_train_statistics_only(m, rng):
         test_s, (x_test - mean) / std, rtol=1e-5, atol=1e-5,
         err_msg="x_test_scaled must use x_train's mean and std",
     )
-    assert train_s.dtype == np.float32 and test_s.dtype == np.float32, "return float32 arrays"
+    assert train_s.dtype == np.float32 and test_s.dtype == np.float32, (
+        f"return float32 arrays; got {train_s.dtype} and {test_s.dtype}"
+    )
     (alone,) = m.standardize_fit_transform(x_train)
     np.testing.assert_allclose(alone, train_s, err_msg="with no other arrays return (train,)")
 
@@ -82,7 +97,16 @@ def test_train_one_epoch_is_minibatch_sgd(m, rng):
     model = tm.nn.Linear(D, C, dtype=tm.float64)
     W, b = model.weight.data.copy(), model.bias.data.copy()
     opt = tm.optim.SGD(model.parameters(), lr=0.5)
+    model.eval()  # left in eval mode by an earlier evaluation: training must switch it back
     got_loss = m.train_one_epoch(model, loader, opt)
+    assert model.training, (
+        "after train_one_epoch the model is still in eval mode: call model.train() first "
+        "(dropout and other train-time behaviour must be on while training)"
+    )
+    assert isinstance(got_loss, float), (
+        f"train_one_epoch returned {type(got_loss).__name__}; return a Python float "
+        "(use loss.item(), which also lets each batch's graph go)"
+    )
     lr, losses, sizes = 0.5, [], []
     for start in range(0, N, BATCH):  # the same epoch, by hand: dL/dz = (p - onehot) / B
         xb, yb = x[start : start + BATCH], y[start : start + BATCH]
@@ -100,6 +124,8 @@ def test_train_one_epoch_is_minibatch_sgd(m, rng):
     )
     np.testing.assert_allclose(model.bias.data, b, rtol=1e-9, atol=1e-12)
     weighted = np.average(losses, weights=sizes)
+    if np.isclose(got_loss, losses[-1]) and not np.isclose(weighted, losses[-1]):
+        pytest.fail("you returned the last batch's loss: return the mean over the whole epoch")
     if not np.isclose(weighted, np.mean(losses)) and np.isclose(got_loss, np.mean(losses)):
         pytest.fail(
             "you averaged the batch losses, but the last batch has only 2 samples: weight "
@@ -118,8 +144,10 @@ class _DropoutModel(tm.nn.Module):
         super().__init__()
         self.linear = tm.nn.Linear(D, C, dtype=tm.float64)
         self.drop = tm.nn.Dropout(0.9)
+        self.grad_modes = []  # whether autograd recorded a graph, at each forward call
 
     def forward(self, x):
+        self.grad_modes.append(tm.is_grad_enabled())
         return self.drop(self.linear(x))
 
 
@@ -133,6 +161,15 @@ def test_evaluate_in_eval_mode_without_training(m, rng):
     model.train()
     loss, acc = m.evaluate(model, loader)
     expected_loss, p = _softmax_ce(x, y, W, b)
+    assert model.grad_modes, "evaluate never called the model"
+    assert not any(model.grad_modes), (
+        "evaluate ran the model with autograd recording a graph: wrap the loop in "
+        "`with tm.no_grad():` (evaluation needs no gradients, and the graph costs memory)"
+    )
+    assert isinstance(loss, float) and isinstance(acc, float), (
+        f"evaluate returned ({type(loss).__name__}, {type(acc).__name__}); return two Python "
+        "floats (loss.item(), correct / count)"
+    )
     assert model.training, (
         "the model was in training mode before evaluate and must be again afterwards: "
         "restore it with model.train(was_training)"
@@ -141,10 +178,18 @@ def test_evaluate_in_eval_mode_without_training(m, rng):
     assert model.linear.weight.grad is None, (
         "evaluate produced gradients: it must not call backward (use tm.no_grad())"
     )
+    batch_mean = np.mean([_softmax_ce(x[i : i + BATCH], y[i : i + BATCH], W, b)[0]
+                          for i in range(0, N, BATCH)])
+    if loss == pytest.approx(batch_mean, rel=1e-9):
+        pytest.fail("you averaged the batch losses, but the last batch has only 2 samples: "
+                    "weight each batch's mean loss by its size and divide by the sample count")
     assert loss == pytest.approx(expected_loss, rel=1e-9), (
         f"loss {loss} != {expected_loss}: call model.eval() first (dropout must be off), and "
         "weight each batch's mean loss by its size (the last batch has 2 samples)"
     )
+    if acc == pytest.approx(np.sum(p.argmax(axis=1) == y)) and acc > 1:
+        pytest.fail(f"accuracy {acc} is the number of correct predictions: divide by the "
+                    "number of samples")
     assert acc == pytest.approx(np.mean(p.argmax(axis=1) == y)), (
         "accuracy is the fraction of samples whose largest logit is at the true class"
     )
@@ -164,34 +209,69 @@ def test_confusion_matrix(m, rng):
     assert np.shape(cm) == (6, 6), f"shape {np.shape(cm)}; expected (num_classes, num_classes)"
     if np.array_equal(cm, expected.T):
         pytest.fail("your matrix is transposed: rows are the TRUE class, columns the prediction")
+    if np.all(cm <= 1) and np.all((cm > 0) == (expected > 0)):
+        pytest.fail("every (true, predicted) pair was counted at most once: cm[t, p] += 1 with "
+                    "index arrays drops repeated pairs; use np.add.at(cm, (t, p), 1) or a loop")
     np.testing.assert_array_equal(cm, expected, err_msg="cm[t, p] counts true t predicted as p")
     assert cm.sum() == 200, "every sample is counted exactly once"
+    assert np.issubdtype(np.asarray(cm).dtype, np.integer), (
+        f"the matrix has dtype {np.asarray(cm).dtype}; counts are integers: "
+        "np.zeros((C, C), dtype=np.int64)"
+    )
+    small = m.confusion_matrix([0, 1, 1], [0, 0, 1], 2)  # the docstring's example, as lists
+    np.testing.assert_array_equal(
+        small, [[1, 0], [1, 1]],
+        err_msg="confusion_matrix([0, 1, 1], [0, 0, 1], 2) must be [[1, 0], [1, 1]]: accept "
+        "Python lists (np.asarray them first)",
+    )
 
 
 @pytest.mark.exercise("09.5")
 @pytest.mark.points(2)
 def test_precision_recall_f1(m, rng):
     y_true = rng.integers(0, 6, 300)
-    y_pred = np.where(rng.random(300) < 0.6, y_true, rng.integers(0, 5, 300))  # 5 never predicted
-    y_true[y_true == 4] = 0  # class 4 absent from the truth
-    cm = metrics.confusion_matrix(y_true, y_pred, num_classes=6)
+    y_pred = np.where(rng.random(300) < 0.6, y_true, rng.integers(0, 5, 300))
+    y_pred[y_pred == 5] = 0  # class 5 is present but never predicted
+    y_true[y_true == 4] = 0  # class 4 is predicted but absent from the truth
+    cm = metrics.confusion_matrix(y_true, y_pred, num_classes=7)  # class 6: neither
     with np.errstate(all="raise"):
         try:
             p, r, f = m.precision_recall_f1(cm)
         except FloatingPointError as err:
             pytest.fail(f"0 / 0 for a class never predicted or never present ({err}): "
                         "return 0 for it, e.g. np.divide(..., where=den > 0)")
-    labels = np.arange(6)
+    for name, got in (("precision", p), ("recall", r), ("F1", f)):
+        assert np.shape(got) == (7,), f"{name} has shape {np.shape(got)}; expected (C,) = (7,)"
+    labels = np.arange(7)
     want = {name: fn(y_true, y_pred, average=None, labels=labels)
             for name, fn in (("precision", metrics.precision), ("recall", metrics.recall),
                              ("F1", metrics.f1_score))}
     if np.allclose(p, want["recall"]) and np.allclose(r, want["precision"]):
         pytest.fail("precision and recall are swapped: precision divides by the COLUMN sum "
                     "(all predicted c), recall by the ROW sum (all truly c)")
+    if any(np.isclose(np.asarray(v)[c], 1.0) for v, c in ((p, 5), (r, 4), (f, 6))):
+        pytest.fail("a class never predicted (or never present) scored 1: the docstring says "
+                    "a 0 / 0 counts as 0")
     for name, got in (("precision", p), ("recall", r), ("F1", f)):
-        assert np.shape(got) == (6,), f"{name} has shape {np.shape(got)}; expected (C,) = (6,)"
+        if name == "F1" and np.allclose(got, (p + r) / 2):
+            pytest.fail("F1 is the HARMONIC mean 2 P R / (P + R) = 2 TP / (2 TP + FP + FN), "
+                        "not (P + R) / 2")
+        if not np.allclose(got, want[name], rtol=0, atol=1e-12) and np.allclose(
+                got, want[name], rtol=1e-6, atol=0):
+            pytest.fail(f"{name} is close to its definition but not exact: an epsilon added "
+                        "to a denominator biases every ratio; divide only where the "
+                        "denominator is > 0 (np.divide(..., where=den > 0))")
         np.testing.assert_allclose(got, want[name], atol=1e-12,
                                    err_msg=f"per-class {name} differs from its definition")
+    for scale in (1e-4, 1e4):  # a normalised matrix (fractions) or huge counts: same ratios
+        scaled = m.precision_recall_f1(cm * scale)
+        for name, got, ref in zip(("precision", "recall", "F1"), scaled, (p, r, f)):
+            np.testing.assert_allclose(
+                got, ref, rtol=1e-9, atol=1e-12,
+                err_msg=f"{name} changed when the confusion matrix was scaled by {scale}: "
+                "precision, recall and F1 are ratios of counts, so they must not change (an "
+                "epsilon added to a denominator breaks this; use np.divide(..., where=den > 0))",
+            )
 
 
 @pytest.mark.exercise("09.6")

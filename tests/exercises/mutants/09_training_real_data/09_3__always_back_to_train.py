@@ -1,0 +1,17 @@
+"""mutant 09.3: ends with model.train() whatever mode the model was in before."""
+
+import tinymoe as tm
+from tinymoe.nn import functional as F
+
+
+def evaluate(model, loader):
+    model.eval()
+    total, correct, count = 0.0, 0, 0
+    with tm.no_grad():
+        for xb, yb in loader:
+            logits = model(xb)
+            total += F.cross_entropy(logits, yb).item() * yb.shape[0]
+            correct += int((logits.data.argmax(axis=1) == yb.data).sum())
+            count += yb.shape[0]
+    model.train()
+    return total / count, correct / count

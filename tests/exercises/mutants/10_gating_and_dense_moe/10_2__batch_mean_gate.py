@@ -1,4 +1,4 @@
-"""mutant 10.2: weights expert outputs with the gate transposed over the output axis."""
+"""mutant 10.2: weights every row with the batch-average gate g.mean(axis=0), not its own g(x)."""
 
 import numpy as np
 

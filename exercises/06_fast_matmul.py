@@ -96,6 +96,15 @@ def matmul_blocked(a, b, tile=64):
 
 
 def matmul_cost(m, k, n, itemsize=8):
+    """The roofline numbers of C = A @ B for a (m, k), b (k, n) with `itemsize`-byte floats.
+
+    Returns (flops, nbytes, intensity): flops = 2 m k n (one multiply and one add per
+    product, k products for each of the m n entries of C); nbytes = the bytes that must move
+    between memory and the CPU at least once: read A and B, write C, itemsize * (m k + k n +
+    m n); intensity = flops / nbytes, flops per byte (a float). flops and nbytes are ints.
+
+    Example: matmul_cost(3, 5, 7) -> (210, 568, 0.3697...)
+    """
     raise NotImplementedError(
         "exercise 06.4: count flops, bytes moved at least once, and their ratio"
     )

@@ -41,7 +41,7 @@ def he_std(fan_in, fan_out):
 
     Only ONE of the two fans belongs in the formula: the number of inputs each output
     sums over (Var(y) = fan_in * Var(W) * E[x^2], and ReLU keeps E[x^2] = Var(pre) / 2).
-    fan_out is accepted so that he_std and xavier_std share a signature.
+    fan_out is accepted so that he_std and xavier_std share a signature. Returns a float.
 
     Example:
         >>> he_std(512, 128)       # sqrt(2 / 512)
@@ -138,8 +138,8 @@ class MLP(Module):
 
 
 def num_parameters(module):
-    """The number of trainable scalars in `module` (each parameter counted once, even if
-    shared by two layers). Example: Linear(3, 2) has 3 * 2 + 2 = 8."""
+    """The number of trainable scalars in `module`, an int (each parameter counted once,
+    even if shared by two layers). Example: Linear(3, 2) has 3 * 2 + 2 = 8."""
     # BEGIN SOLUTION 07.6: add up the sizes of module.parameters() (it lists shared ones once)
     return sum(p.numel() for p in module.parameters())
     # END SOLUTION

@@ -24,7 +24,8 @@ def standardize_fit_transform(x_train, *others):
     Compute mean and (population) std of every feature (column) of x_train; a feature whose
     std is 0 (a pixel that is always blank) gets std 1, so it maps to 0 instead of NaN.
     Apply (x - mean) / std to x_train AND to every array in others with those same numbers.
-    Returns a tuple (x_train_scaled, *others_scaled) of float32 arrays.
+    Returns a tuple (x_train_scaled, *others_scaled) of NEW float32 arrays; the inputs are
+    not modified.
 
     Example: standardize_fit_transform(np.array([[0.], [2.]]), np.array([[4.]]))
         -> (array([[-1.], [1.]]), array([[3.]]))   (test uses train's mean 1 and std 1)
@@ -42,7 +43,8 @@ def standardize_fit_transform(x_train, *others):
 
 
 def train_one_epoch(model, loader, optimizer, progress=False):
-    """One pass over `loader`, updating `model` in place; returns the epoch's mean loss.
+    """One pass over `loader`, updating `model` in place; returns the epoch's mean loss (a
+    Python float).
 
     For each batch (xb, yb): clear the old gradients (optimizer.zero_grad()), compute
     logits = model(xb) (B, C) and loss = F.cross_entropy(logits, yb), loss.backward(),
@@ -95,9 +97,9 @@ def evaluate(model, loader):
 def confusion_matrix(y_true, y_pred, num_classes):
     """Counts of (true class, predicted class) pairs.
 
-    y_true, y_pred: (N,) int class indices in 0..num_classes-1. Returns an int64 array
-    (num_classes, num_classes) whose entry [t, p] counts samples of true class t predicted
-    as p: rows are the truth, columns the prediction, the diagonal the correct ones.
+    y_true, y_pred: (N,) int class indices in 0..num_classes-1 (arrays or lists). Returns an
+    int64 array (num_classes, num_classes) whose entry [t, p] counts samples of true class t
+    predicted as p: rows are the truth, columns the prediction, the diagonal the correct ones.
 
     Example: confusion_matrix([0, 1, 1], [0, 0, 1], 2) -> array([[1, 0], [1, 1]])
     """

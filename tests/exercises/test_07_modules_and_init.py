@@ -119,9 +119,9 @@ def _scheme_problem(m, scheme, fan_in, fan_out):
     try:
         got = fn(fan_in, fan_out)
     except NotImplementedError:
-        return f"{fn.__name__} (exercise {ex}) is not done yet"
+        return f"{fn.__name__} (exercise {ex}), which is not done yet"
     if not math.isclose(got, want, rel_tol=1e-9):
-        return f"{fn.__name__} (exercise {ex}) returns {got:.4g}, not {want:.4g}"
+        return f"{fn.__name__} (exercise {ex}), which returns {got:.4g}, not {want:.4g}"
     return None
 
 

@@ -148,7 +148,7 @@ def test_runner_kills_a_hung_variant_and_resumes(toy_root):
         "    while True:\n        pass\n"
     )
     variants = [mutants.parse_variant(hang), mutants.parse_variant(folder / "99_1__off_by_one.py")]
-    reference, results = mutants.run_lesson(toy_root, "99_toy", variants, timeout=1, grace=2)
+    reference, results = mutants.run_lesson(toy_root, "99_toy", variants, timeout=1, grace=8)
     assert sum(reference.earned.values()) == 4
     assert results[str(hang)].error == "the test run hung (killed)"
     assert mutants.judge(variants[0], results[str(hang)])[0], "a hang loses points: caught"

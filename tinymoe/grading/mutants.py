@@ -12,6 +12,7 @@ score full marks on every exercise of its lesson. The unmodified reference is gr
 if it does not score full marks, nothing is counted.
 
     python -m tinymoe.grading.mutants [NN | NN_topic | path/to/mutant.py ...] [--timeout S]
+                                      [--jobs N]
 
 prints one line per variant and `mutants caught: N/M`, `alternatives at full marks: A/B`;
 exit status 1 if a mutant survives, an alternative loses points, or something is broken.
@@ -38,6 +39,7 @@ import sys
 import tempfile
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -394,6 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("targets", nargs="*", help="lessons (NN or NN_topic) or mutant files")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
                         help="per-test time limit in seconds")
+    parser.add_argument("-j", "--jobs", type=int, default=1,
+                        help="lessons graded at the same time (one worker process each)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--events", help=argparse.SUPPRESS)
     parser.add_argument("--skip-reference", action="store_true", help=argparse.SUPPRESS)
@@ -403,10 +407,27 @@ def main(argv: list[str] | None = None) -> int:
         _worker(root, args.worker, args.targets, Path(args.events), args.timeout,
                 with_reference=not args.skip_reference)
         return 0
-    return report(root, args.targets, args.timeout)
+    return report(root, args.targets, args.timeout, max(args.jobs, 1))
 
 
-def report(root: Path, targets: list[str], timeout: float) -> int:
+def _graded_lessons(root: Path, lessons: dict[str, list[Variant]], timeout: float, jobs: int):
+    """Yield (lesson, seconds, (reference, results) or the RuntimeError), in lesson order,
+    grading `jobs` lessons at a time."""
+
+    def one(item):
+        lesson, variants = item
+        start = time.monotonic()
+        try:
+            result = run_lesson(root, lesson, variants, timeout)
+        except RuntimeError as err:
+            result = err
+        return lesson, time.monotonic() - start, result
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(one, lessons.items())
+
+
+def report(root: Path, targets: list[str], timeout: float, jobs: int = 1) -> int:
     """Run and print everything for `targets`; the exit status."""
     start = time.monotonic()
     try:
@@ -416,13 +437,13 @@ def report(root: Path, targets: list[str], timeout: float) -> int:
         return 2
     caught = mutants = full = alternatives = 0
     problems = []
-    for lesson, variants in lessons.items():
-        try:
-            reference, results = run_lesson(root, lesson, variants, timeout)
-        except RuntimeError as err:
-            problems.append(str(err))
-            print(f"{lesson}: ERROR {err}")
+    for lesson, seconds, result in _graded_lessons(root, lessons, timeout, jobs):
+        if isinstance(result, RuntimeError):
+            problems.append(str(result))
+            print(f"{lesson}: ERROR {result}")
             continue
+        reference, results = result
+        variants = lessons[lesson]
         short = {ex: f"{reference.earned.get(ex, 0)}/{p}" for ex, p in reference.possible.items()
                  if reference.earned.get(ex, 0) < p}
         if short or reference.error:
@@ -431,7 +452,7 @@ def report(root: Path, targets: list[str], timeout: float) -> int:
             print(f"{lesson}: ERROR the reference solution does not score full marks: {short}")
             continue
         print(f"{lesson}: reference {sum(reference.earned.values())}/"
-              f"{sum(reference.possible.values())}")
+              f"{sum(reference.possible.values())}, {len(variants)} variants in {seconds:.1f} s")
         for variant in variants:
             outcome = results[str(variant.path)]
             ok, points = judge(variant, outcome)

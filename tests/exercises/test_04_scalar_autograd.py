@@ -1,4 +1,10 @@
-"""Graded tests for lesson 04: the scalar autograd engine (`Value`, `topo_sort`)."""
+"""Graded tests for lesson 04: the scalar autograd engine (`Value`, `topo_sort`).
+
+Oracles: closed-form local derivatives, central finite differences of the same expression
+in plain floats, and invariants of a topological order. Each operation's `_backward` is
+checked with an upstream gradient other than 1 and with inputs that already hold gradient.
+Every random draw is seeded inside the test.
+"""
 
 import math
 

@@ -235,6 +235,10 @@ def test_linear_forward_and_grads(m):
         )
         np.testing.assert_allclose(y.data, x.data @ W.T + b, rtol=1e-10, atol=1e-12,
                                    err_msg=f"bias={bias}: y must be x @ weight.T + bias")
+        assert y.requires_grad, (
+            "forward returned a Tensor with no graph (requires_grad is False): build y from "
+            "tinymoe Tensor ops (x @ self.weight.T + self.bias), not from NumPy on .data"
+        )
         y.backward(g)  # an upstream gradient other than ones
         assert lin.weight.grad is not None and x.grad is not None, (
             "no gradient reached weight or x: build y from tinymoe Tensor ops (x @ self.weight.T"
@@ -296,6 +300,14 @@ def test_mlp_forward_matches_engine(m):
                 h = act(h)
                 want_hidden.append(h)
         assert out.shape == (7, 3), f"output shape {out.shape}; expected (7, 3)"
+        if activation != "relu":
+            r = x
+            for k, layer in enumerate(mlp.layers):
+                r = F.linear(r, layer.weight, layer.bias)
+                r = F.relu(r) if k < len(mlp.layers) - 1 else r
+            if np.allclose(out.data, r.data):
+                pytest.fail(f"an MLP built with activation={activation!r} applied ReLU: use "
+                            "the activation named by self.activation (ACTIVATIONS[...])")
         if np.allclose(out.data, act(tm.tensor(h.data)).data) and not np.allclose(
                 out.data, h.data):
             pytest.fail("the output went through the activation: the last layer must be linear")

@@ -133,6 +133,9 @@ def test_sgd_step_is_p_minus_lr_g(m):
         )
         if close(new, p + lr * g):
             pytest.fail("sgd_step moved UP the gradient (p + lr * g): descent is p - lr * g")
+        used = float(np.mean((p - new) / g))
+        if close(new, p - used * g) and not math.isclose(used, lr, rel_tol=1e-9):
+            pytest.fail(f"sgd_step stepped with a rate of {used:.3g}, not the lr={lr} passed in")
         np.testing.assert_allclose(new, p_in - lr * g, rtol=1e-12, atol=1e-15,
                                    err_msg=f"lr={lr}: SGD is p - lr * g")
         p = new
@@ -236,6 +239,21 @@ def test_adam_matches_engine(m):
                                    err_msg=f"t={t}: m_new must be b1 * m + (1 - b1) * g")
         np.testing.assert_allclose(v, state["exp_avg_sq"], rtol=1e-10, atol=1e-14,
                                    err_msg=f"t={t}: v_new must be b2 * v + (1 - b2) * g^2")
+        if not close(p, want_p):  # the moments are right: name a wrong use of them
+            p_before = want[t - 2][0] if t > 1 else p0
+            m_hat, v_hat = mm / (1 - b1**t), v / (1 - b2**t)
+            suspects = {
+                "eps went inside the square root: use sqrt(v_hat) + eps":
+                    p_before - hp["lr"] * m_hat / np.sqrt(v_hat + hp["eps"]),
+                "the bias correction used the default betas (0.9, 0.999), not the betas "
+                "passed in": p_before - hp["lr"] * (mm / (1 - 0.9**t))
+                / (np.sqrt(v / (1 - 0.999**t)) + hp["eps"]),
+                "the step used the default eps 1e-8, not the eps passed in":
+                    p_before - hp["lr"] * m_hat / (np.sqrt(v_hat) + 1e-8),
+            }
+            for mistake, value in suspects.items():
+                if close(p, value):
+                    pytest.fail(f"step t={t}: {mistake}")
         np.testing.assert_allclose(
             p, want_p, rtol=1e-9, atol=1e-12,
             err_msg=f"step t={t} differs from tinymoe.optim.Adam: check b1^t/b2^t use this t, "

@@ -1,5 +1,6 @@
 """The Numba kernels against their NumPy references (tinymoe/kernels/)."""
 
+import math
 import os
 import subprocess
 import sys
@@ -173,6 +174,89 @@ def test_erf_kernel_matches_its_numpy_reference(dtype, rng, paths):
     np.testing.assert_allclose(out, reference.erf(x), rtol=tol, atol=tol)
 
 
+def _math_erf(x: np.ndarray) -> np.ndarray:
+    """math.erf of every element, in float64 (math.erf is accurate to ~1 ulp)."""
+    return np.array([math.erf(v) for v in x.astype(np.float64).ravel()]).reshape(x.shape)
+
+
+ERF_POINTS = np.concatenate([
+    np.linspace(-6, 6, 1_000_001),  # dense, through both polynomials and their seams
+    [np.nextafter(1.0, 0), 1.0, np.nextafter(1.0, 2), 3.999999, 4.0, 4.000001, 5.999999, 6.0],
+    np.geomspace(1e-300, 1e-3, 600), -np.geomspace(1e-300, 1e-3, 600),  # tiny, subnormal
+    np.geomspace(6, 1e300, 300), -np.geomspace(6, 1e300, 300),  # the tails
+])
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_erf_kernel_float32_is_within_one_ulp_of_math_erf(sign):
+    """The float32 polynomials, evaluated in float64 and rounded once: at most 1 ulp from
+    math.erf rounded to float32, over the dense grid, the tails and float32's subnormals."""
+    from tinymoe.kernels import activations
+
+    with np.errstate(over="ignore"):  # |x| > 3.4e38 becomes +-inf in float32: still tested
+        x = (sign * ERF_POINTS).astype(np.float32)
+    want = _math_erf(x).astype(np.float32)
+    got = activations.erf(x)
+    assert got.dtype == np.float32
+    ulps = np.abs(got.view(np.int32).astype(np.int64) - want.view(np.int32).astype(np.int64))
+    worst = int(ulps.argmax())
+    assert ulps.max() <= 1, f"erf({x[worst]!r}) = {got[worst]!r}, math.erf: {want[worst]!r}"
+
+
+def test_erf_kernel_float64_is_math_erf():
+    from tinymoe.kernels import activations
+
+    x = np.concatenate([ERF_POINTS, -ERF_POINTS])
+    np.testing.assert_array_equal(activations.erf(x), _math_erf(x))
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_erf_kernel_special_values(dtype, paths):
+    from tinymoe.kernels import activations
+
+    x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-30, -1e30], dtype)
+    got = activations.erf(x)
+    np.testing.assert_array_equal(got[[0, 1, 2, 3, 6]], [0, 0, 1, -1, -1])
+    assert list(np.signbit(got[:2])) == [False, True], "erf(-0) must be -0"
+    assert np.isnan(got[4])
+    assert got[5] == dtype(2 / math.sqrt(math.pi) * 1e-30)
+
+
+# Every power of ten from 1e-30 to 1e30 (1e-45 to 1e38 in float32's range), both signs,
+# the seams of the erf polynomials (x / sqrt 2 = 1, 4, 6), +-0, +-inf and nan.
+EXTREME = np.concatenate([s * 10.0 ** np.arange(-30, 31) for s in (1, -1)]
+                         + [s * np.sqrt(2) * np.array([1.0, 4.0, 6.0]) for s in (1, -1)]
+                         + [[0.0, -0.0, np.inf, -np.inf, np.nan, 3e38, -3e38, 1e-45]])
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_activation_kernels_match_their_references_at_extreme_inputs(dtype, paths):
+    """erf, GELU and GELU' at every magnitude: finite where the reference is finite, the
+    same infinities and nans, and close. Both give the limits at +-inf: GELU(-inf) = 0,
+    GELU'(+inf) = 1, GELU'(-inf) = 0 (not inf * 0 = nan)."""
+    from tinymoe.kernels import activations
+
+    x = EXTREME.astype(dtype)
+    grad = np.full_like(x, 0.5)
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    for name, got, want in [("erf", activations.erf(x), reference.erf(x)),
+                            ("gelu", activations.gelu(x), reference.gelu(x)),
+                            ("gelu_backward", activations.gelu_backward(x, grad),
+                             reference.gelu_backward(x, grad))]:
+        assert got.dtype == dtype, name
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(x), err_msg=f"{name}: nan")
+        finite = np.isfinite(want)
+        np.testing.assert_array_equal(np.isfinite(got), finite, err_msg=f"{name}: finite")
+        np.testing.assert_array_equal(got[np.isinf(got)], want[np.isinf(want)], err_msg=name)
+        np.testing.assert_allclose(got[finite], want[finite], rtol=tol, atol=tol, err_msg=name)
+    limits = np.array([np.inf, -np.inf], dtype)
+    for module in (activations, reference):
+        np.testing.assert_array_equal(module.gelu(limits), [np.inf, 0])
+        np.testing.assert_array_equal(module.gelu_backward(limits, np.ones_like(limits)), [1, 0])
+
+
 # ---------------------------------------------------------------- engine matmul
 
 MATMUL_SHAPES = [
@@ -337,6 +421,81 @@ def test_fused_adam_float32_matches_numpy(rng, weight_decay, decoupled, amsgrad)
     np.testing.assert_allclose(got[-1], want[-1], rtol=1e-5, atol=1e-6)
 
 
+# Gradients and parameters from the tiny to the huge, both signs. In float32, (1 - beta2)
+# * g * g (the reference's order) is finite up to |g| ~ 5.8e20 while g * g overflows from
+# 1.85e19: a kernel that squares first gets v = inf at 3e19 and stops moving p.
+ADAM_GRADS = [0.0, 1e-30, 1e-3, 1.0, 1e10, 1e19, 3e19, 1e30]
+ADAM_PARAMS = [0.0, 1e-30, 1e-3, 1.0, 1e19, 1e30]
+
+
+def _adam_grid(dtype):
+    """(param, grad) over every pair of ADAM_PARAMS x ADAM_GRADS with both signs."""
+    p, g = np.meshgrid([s * v for v in ADAM_PARAMS for s in (1, -1)],
+                       [s * v for v in ADAM_GRADS for s in (1, -1)])
+    return p.ravel().astype(dtype), g.ravel().astype(dtype)
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize(("weight_decay", "decoupled", "amsgrad"), ADAM_CASES)
+def test_fused_adam_is_its_reference_bit_for_bit_at_extreme_magnitudes(
+        dtype, weight_decay, decoupled, amsgrad, paths):
+    """Same operations in the same order (no fastmath): param and both moments equal the
+    NumPy reference exactly after each of 4 steps, overflow to inf included (float32
+    g = 1e30: (1 - beta2) g^2 = 1e57 is inf in both, and the param stays put in both)."""
+    hyper = dict(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=weight_decay,
+                 decoupled=decoupled)
+    p0, g = _adam_grid(dtype)
+    states = []
+    for step_fn in (kernels.adam_step, reference.adam_step):
+        p = p0.copy()
+        m, v, vmax = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
+        history = []
+        for t in range(1, 5):
+            with np.errstate(over="ignore", invalid="ignore"):  # NumPy warns on the infs
+                step_fn(p, g, m, v, step=t, max_exp_avg_sq=vmax if amsgrad else None, **hyper)
+            history.append((p.copy(), m.copy(), v.copy()))
+        states.append(history)
+    for t, (got, want) in enumerate(zip(*states), start=1):
+        for name, a, b in zip(("param", "exp_avg", "exp_avg_sq"), got, want):
+            np.testing.assert_array_equal(a, b, err_msg=f"{name} after step {t}")
+    moved_kernel, moved_reference = states[0][-1][0] != p0, states[1][-1][0] != p0
+    np.testing.assert_array_equal(moved_kernel, moved_reference)
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("g", [1e-15, 1.0, 1e19, 3e19, 5e20])
+def test_fused_adam_float32_steps_by_lr_for_any_finite_second_moment(g, paths):
+    """Adam's first step is lr * sign(g) whatever |g| (m_hat / sqrt(v_hat) = g / |g|),
+    as long as (1 - beta2) g^2 neither overflows nor underflows: in float32, for |g| in
+    about [3e-18, 5.8e20]."""
+    p = np.array([1.0, -1.0], np.float32)
+    grad = np.array([g, -g], np.float32)
+    m, v = np.zeros_like(p), np.zeros_like(p)
+    kernels.adam_step(p, grad, m, v, step=1, lr=1e-2, beta1=0.9, beta2=0.999, eps=0.0)
+    assert np.isfinite(v).all(), f"second moment overflowed at |g| = {g:g}"
+    np.testing.assert_allclose(p, [0.99, -0.99], rtol=1e-6)
+
+
+def test_fused_adam_float32_matches_torch_at_extreme_magnitudes(torch):
+    """torch.optim.Adam (float32) and the kernel agree to float32 rounding from 1e-30 to
+    3e19 gradients on tiny to huge parameters (torch updates m by lerp, so not bit for
+    bit), and move the same parameters."""
+    p0, g = _adam_grid(np.float32)
+    keep = np.abs(g) <= 3e19  # at 1e30 (1 - beta2) g^2 overflows float32 in both
+    p0, g = p0[keep], g[keep]
+    got = _run_adam(kernels.adam_step, p0, [g] * 3, lr=1e-3, beta1=0.9, beta2=0.999,
+                    eps=1e-8, weight_decay=0.0, decoupled=False, amsgrad=False)[-1]
+    tp = torch.tensor(p0, requires_grad=True)
+    opt = torch.optim.Adam([tp], lr=1e-3, foreach=False)
+    for _ in range(3):
+        tp.grad = torch.tensor(g)
+        opt.step()
+    want = tp.detach().numpy()
+    np.testing.assert_allclose(got, want, rtol=3e-7, atol=0)
+    np.testing.assert_array_equal(got != p0, want != p0)
+
+
 @pytest.mark.nojit
 def test_fused_adam_tiny(rng):
     hyper = dict(lr=0.1, beta1=0.8, beta2=0.9, eps=1e-6)
@@ -385,6 +544,29 @@ def test_fused_cross_entropy_matches_numpy(rng, dtype, n, c, scale, paths):
     # invariants: finite at 1e4, loss >= 0, each gradient row sums to 0
     assert np.isfinite(loss).all() and (loss >= -tol).all()
     np.testing.assert_allclose(dlogits.sum(axis=1), 0, atol=10 * tol)
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_fused_cross_entropy_matches_numpy_at_extreme_logits(dtype, paths):
+    """Logits of +-1e30, float32's +-3e38, 1e-30, +-inf and nan (target: column 0): the
+    same losses, infinities and nans as the reference. A row holding +inf has no finite
+    softmax (inf - inf), so both give nan there; a -inf target logit gives loss inf."""
+    big = 3e38 if dtype == np.float32 else 1e308
+    inf, nan = np.inf, np.nan
+    logits = np.array([[1e30, -1e30, 0], [-1e30, 1e30, 0], [1e30, 1e30, 1e30],
+                       [-1e30, -1e30, -1e30], [big, -big, 0], [-big, big, big],
+                       [1e-30, -1e-30, 0], [-inf, 0, 0], [0, -inf, 0], [inf, 0, 0],
+                       [0, inf, 0], [-inf, -inf, -inf], [nan, 0, 0], [0, nan, 0]], dtype)
+    targets = np.zeros(len(logits), np.int64)
+    loss, dlogits = kernels.softmax_cross_entropy(logits, targets)
+    with np.errstate(over="ignore", invalid="ignore"):  # NumPy warns: -3e38 - 3e38, inf - inf
+        want_loss, want_d = reference.softmax_cross_entropy(logits, targets)
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(loss, want_loss, rtol=tol, atol=tol, equal_nan=True)
+    np.testing.assert_allclose(dlogits, want_d, rtol=tol, atol=tol, equal_nan=True)
+    np.testing.assert_allclose(loss[:4], [0, 2e30, np.log(3), np.log(3)], rtol=tol)
+    assert loss[7] == np.inf and np.isnan(loss[9:]).all()
 
 
 @pytest.mark.nojit

@@ -30,13 +30,21 @@ def erf(x: np.ndarray) -> np.ndarray:
     return np.asarray(_erf_scalar(x), dtype=dtype)
 
 
+# Phi(-40) and phi(+-40) are below float64's smallest subnormal, so past +-40 GELU is
+# x * 0 and GELU' is 1 or 0: clamping there changes no finite result, and gives +-inf the
+# limits (GELU(-inf) = 0, GELU'(+-inf) = 1, 0) instead of inf * 0 = nan and overflow.
+CLAMP = 40.0
+
+
 def gelu(x: np.ndarray) -> np.ndarray:
     """Exact GELU ``x * Phi(x)``, Phi(x) = (1 + erf(x / sqrt 2)) / 2."""
+    x = np.maximum(x, -CLAMP)
     return 0.5 * x * (1 + erf(x * INV_SQRT2))
 
 
 def gelu_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """``grad * GELU'(x)`` with GELU'(x) = Phi(x) + x * phi(x) (phi: the normal density)."""
+    x = np.clip(x, -CLAMP, CLAMP)
     cdf = 0.5 * (1 + erf(x * INV_SQRT2))
     return grad * (cdf + x * INV_SQRT_2PI * np.exp(-0.5 * x * x))
 
@@ -60,7 +68,9 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray):
 def adam_step(param, grad, exp_avg, exp_avg_sq, *, step, lr, beta1, beta2, eps,
               weight_decay=0.0, decoupled=False, max_exp_avg_sq=None):
     """One Adam/AdamW update, in place on ``param``, ``exp_avg``, ``exp_avg_sq`` (and
-    ``max_exp_avg_sq`` for AMSGrad); ``step`` counts from 1. Matches torch.optim."""
+    ``max_exp_avg_sq`` for AMSGrad); ``step`` counts from 1. Matches torch.optim, in its
+    order of operations: ``(1 - beta2) * grad * grad`` scales before squaring, so a float32
+    gradient up to ~5.8e20 (beta2 = 0.999) still gives a finite second moment."""
     if weight_decay and decoupled:
         param *= 1 - lr * weight_decay
     elif weight_decay:
@@ -75,7 +85,8 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, *, step, lr, beta1, beta2, eps,
         denom_sq = max_exp_avg_sq
     bias1 = 1 - beta1**step
     bias2 = 1 - beta2**step
-    denom = np.sqrt(denom_sq) / np.sqrt(bias2) + eps
+    # Python floats, so float32 state stays float32 (a NumPy float64 scalar would promote)
+    denom = np.sqrt(denom_sq) / math.sqrt(bias2) + eps
     param -= (lr / bias1) * exp_avg / denom
 
 

@@ -7,18 +7,24 @@ signature and updates the same arrays in place.
 import numpy as np
 from numba import njit, prange
 
-from tinymoe.kernels.matmul_ladder import FASTMATH, THREADS
+from tinymoe.kernels.matmul_ladder import THREADS
 
 CHUNK = 1 << 14  # elements per parallel task (4 arrays x 64 KiB of float32)
 PARALLEL_MIN = 1 << 20  # smaller arrays update serially (docs/benchmarks.md)
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy")  # no zero-division check: SIMD
+@njit(cache=True, error_model="numpy")  # no zero-division check: SIMD
 def _adam_range(p, g, m, v, vmax, coef, decoupled, amsgrad):
     """The update on 1-D views of equal length. ``coef`` holds, in the arrays' dtype
     (a float literal here would promote float32 to float64): beta1, 1 - beta1, beta2,
     1 - beta2, eps, weight_decay, 1 - lr * weight_decay, lr / (1 - beta1^t),
-    sqrt(1 - beta2^t). ``vmax`` is only touched when ``amsgrad``."""
+    sqrt(1 - beta2^t). ``vmax`` is only touched when ``amsgrad``.
+
+    Every operation is the reference's, in the reference's order, and without fastmath
+    (no reassociation, no fused multiply-add), so the result is the reference's bit for
+    bit. The order matters at the extremes: ``(1 - beta2) * g * g`` is finite in float32
+    up to |g| ~ 5.8e20 (beta2 = 0.999), but ``g * g`` first overflows from 1.85e19, and
+    an inf second moment would silently freeze the parameter."""
     beta1, rest1, beta2, rest2, eps, wd, decay, step_size, bias2_sqrt = coef
     for i in range(p.shape[0]):  # from 0, each element read once, written once
         gi, pi = g[i], p[i]

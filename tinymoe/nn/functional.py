@@ -61,15 +61,21 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 class _Gelu(Function):
-    """GELU: ``x * Phi(x)`` (exact, with erf; a fused kernel) or its tanh approximation."""
+    """GELU: ``x * Phi(x)`` (exact, with erf; a fused kernel) or its tanh approximation.
+
+    The tanh form clamps x to +-TANH_GELU_CLAMP, past which tanh is +-1 exactly (float32
+    and float64): that changes no finite result, but keeps ``x**3`` from overflowing and
+    ``x * (1 - tanh^2) * x**2`` from becoming 0 * inf = nan at |x| ~ 1e13 (float32), so
+    the gradient is 1 or 0 out to +-inf, as its limits are."""
 
     @staticmethod
     def forward(ctx, x, approximate):
         ctx.save_for_backward(x)
         ctx.approximate = approximate
         if approximate == "tanh":
-            inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)
-            return 0.5 * x * (1 + np.tanh(inner))
+            c = np.clip(x, -TANH_GELU_CLAMP, TANH_GELU_CLAMP)
+            inner = math.sqrt(2 / math.pi) * (c + 0.044715 * c**3)
+            return 0.5 * np.maximum(x, -TANH_GELU_CLAMP) * (1 + np.tanh(inner))
         return backend_gelu(x)
 
     @staticmethod
@@ -78,9 +84,13 @@ class _Gelu(Function):
         if ctx.approximate != "tanh":
             return backend_gelu_backward(x, grad), None
         k = math.sqrt(2 / math.pi)
+        x = np.clip(x, -TANH_GELU_CLAMP, TANH_GELU_CLAMP)
         t = np.tanh(k * (x + 0.044715 * x**3))
         slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
         return grad * slope, None
+
+
+TANH_GELU_CLAMP = 10.0  # tanh(sqrt(2/pi) (10 + 0.044715 * 10^3)) = tanh(43.6) == 1.0
 
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:

@@ -102,3 +102,33 @@ def test_bad_input_names_the_op_and_shapes(rng):
         gg.grouped_matmul(x.astype(np.float32), w, np.array([0, 3, 6]))
     with pytest.raises(IndexError, match=r"scatter_add_rows.*\[0, 2\)"):
         gg.scatter_add_rows(x, np.ones(6), np.arange(6), 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [1e-30, 1e18, 1e30])
+@pytest.mark.parametrize(("k", "n"), SIZES)
+def test_grouped_kernels_match_references_at_extreme_magnitudes(rng, dtype, scale, k, n):
+    """Tokens of size 1e-30 .. 1e30 with a nan, a +inf and a -inf entry: the same nans
+    and infinities as the NumPy references (a nan or inf token poisons its own output row
+    and its expert's weight gradient, nothing else), finite results to the dtype's
+    accuracy, normwise."""
+    offsets = _segments(rng, COUNTS)
+    x = (rng.standard_normal((offsets[-1], k)) * scale).astype(dtype)
+    x[3, 2], x[10, 0], x[50, 1] = np.nan, np.inf, -np.inf
+    w = rng.standard_normal((len(COUNTS), n, k)).astype(dtype)
+    dy = rng.standard_normal((offsets[-1], n)).astype(dtype)
+    index = rng.integers(0, 30, offsets[-1])
+    weights = rng.random(offsets[-1]).astype(dtype)
+    tol = 1e-5 if dtype == np.float32 else 1e-13
+    for name, args in [("grouped_matmul", (x, w, offsets)), ("grouped_matmul_tn", (dy, x, offsets)),
+                       ("segment_sum", (x, offsets)),
+                       ("scatter_add_rows", (x, weights, index, 30))]:
+        got = getattr(gg, name)(*args)
+        with np.errstate(invalid="ignore"):  # inf - inf in the reference's sums
+            want = getattr(reference, name)(*args)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=f"{name}: nan")
+        np.testing.assert_array_equal(got[np.isinf(want)], want[np.isinf(want)], err_msg=name)
+        finite = np.isfinite(want)
+        assert np.isfinite(got[finite]).all() and finite.any(), name
+        error = np.abs(got[finite] - want[finite]).max() / np.abs(want[finite]).max()
+        assert error <= tol, f"{name}: normwise relative error {error:.2g} at scale {scale:g}"

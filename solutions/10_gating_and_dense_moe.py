@@ -100,7 +100,8 @@ def sigmoid_mixture(x, thetas, gate_W, gate_b):
     x: (N, D); thetas: (E, D), one sigmoid unit per expert; gate_W: (E, D); gate_b: (E,).
     The weights are w(x) = softmax_gate(x, gate_W, gate_b). Returns y: (N,).
 
-    Seed 002 fixes w = (0.6, 0.4) for every x: that is gate_W = 0 and gate_b = log(0.6, 0.4),
+    Seed 002 (docs/sources.md#seed-002) fixes w = (0.6, 0.4) for every x: that is
+    gate_W = 0 and gate_b = log(0.6, 0.4),
     a gate that ignores its input, i.e. an ensemble. Any other gate_W lets the weights
     depend on x, and both gate_W and gate_b can then be learned.
 

@@ -53,7 +53,7 @@ STD_SUSPECTS = {
         lambda i, o: math.sqrt(6 / (i + o)),
     "sqrt(1 / (fan_in + fan_out)) (the factor 2 is missing)":
         lambda i, o: math.sqrt(1 / (i + o)),
-    "sqrt(2 / max(fan_in, fan_out)), seed 004's formula":
+    "sqrt(2 / max(fan_in, fan_out)), seed 004's formula (docs/sources.md#seed-004)":
         lambda i, o: math.sqrt(2 / max(i, o)),
     "sqrt(2 / fan_in), He's formula": lambda i, o: math.sqrt(2 / i),
     "sqrt(1 / fan_in), LeCun's formula (no ReLU factor 2)": lambda i, o: math.sqrt(1 / i),

@@ -64,7 +64,8 @@ def test_standardize_uses_train_statistics_only(m, rng):
     if np.allclose(test_s, leaked, atol=1e-5):
         pytest.fail(
             "you computed mean and std on train and test together: the test data leaked into "
-            "preprocessing (seed 001's mistake). Use x_train's statistics only"
+            "preprocessing (the mistake of seed 001, docs/sources.md#seed-001). "
+            "Use x_train's statistics only"
         )
     cols = [0, 1, 3, 4, 5]  # the non-constant features
     sample = (x_train - mean)[:, cols] / x_train.std(axis=0, ddof=1)[cols]

@@ -330,7 +330,8 @@ def test_learned_gate_depends_on_x_and_matches_tinymoe(m):
     want = (g * (_t(x) @ _t(thetas).T).sigmoid()).sum(dim=1).numpy()
     fixed = F.softmax(_t(gate_b), dim=-1).numpy()
     if _close(y, _sig(x @ thetas.T) @ fixed):
-        pytest.fail("your weights ignore x (only gate_b is used): that is seed 002's ensemble, "
+        pytest.fail("your weights ignore x (only gate_b is used): that is seed 002's ensemble "
+                    "(docs/sources.md#seed-002), "
                     "the gate is softmax(x gate_W^T + gate_b)")
     raw = x @ gate_W.T + gate_b
     if _close(y, (raw * _sig(x @ thetas.T)).sum(1)):

@@ -177,7 +177,8 @@ def run(check: bool, root: Path | None = None) -> int:
             for problem in problems:
                 print(f"drift: {problem}")
             if problems:
-                print("run `tinymoe stubs` to regenerate exercises/ from solutions/")
+                print("maintainers: `tinymoe stubs` regenerates exercises/ from solutions/ "
+                      "(it overwrites exercises/: never run it in a learner's checkout)")
             return 1 if problems else 0
         for path in write_stubs(root):
             print(f"wrote {path.relative_to(root)}")

@@ -35,3 +35,21 @@ def torch():
 def rng():
     """A fresh, seeded NumPy generator per test."""
     return np.random.default_rng(1234)
+
+
+# --- the mutant check's totals, printed at the end of the run (CI's output shows them) ---
+_MUTANT_COUNTS = []  # (caught, mutants, full, alternatives) per lesson, from the reports
+
+
+def pytest_runtest_logreport(report):
+    """Collect the counts that tests/test_mutants.py attaches to its reports (also from
+    pytest-xdist workers, whose reports reach the controller)."""
+    if report.when == "call":
+        _MUTANT_COUNTS.extend(v for k, v in report.user_properties if k == "mutant_counts")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _MUTANT_COUNTS:
+        caught, total, full, alts = (sum(c[i] for c in _MUTANT_COUNTS) for i in range(4))
+        terminalreporter.write_line(f"mutants caught: {caught}/{total}, alternatives at "
+                                    f"full marks: {full}/{alts} ({len(_MUTANT_COUNTS)} lessons)")

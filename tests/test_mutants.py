@@ -6,6 +6,7 @@ One test per lesson, so pytest-xdist can spread them; plus unit tests of the run
 a synthetic lesson.
 """
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -22,11 +23,15 @@ LESSONS = sorted(
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_every_mutant_caught_and_alternative_full(lesson):
+def test_every_mutant_caught_and_alternative_full(lesson, record_property):
     proc = subprocess.run(
         [sys.executable, "-m", "tinymoe.grading.mutants", lesson],
         cwd=ROOT, capture_output=True, text=True, timeout=1200,
     )
+    totals = re.search(r"mutants caught: (\d+)/(\d+).*?alternatives at full marks: (\d+)/(\d+)",
+                       proc.stdout, re.S)
+    if totals:  # summed over lessons and printed at the end of the run (tests/conftest.py)
+        record_property("mutant_counts", tuple(int(n) for n in totals.groups()))
     bad = [line.strip() for line in proc.stdout.splitlines()
            if any(word in line for word in ("SURVIVED", "LOST", "ERROR"))]
     assert proc.returncode == 0, (

@@ -444,6 +444,24 @@ def test_cross_entropy_on_float16_logits_matches_float32():
     np.testing.assert_allclose(half.grad, single.grad, atol=2e-3)
 
 
+def test_float16_gelu_and_erf_run_the_numpy_path():
+    """Like cross-entropy: a float16 input never reaches a kernel compiled for float32/64."""
+    from tinymoe import backend
+
+    x16 = np.linspace(-4, 4, 9).astype(np.float16)
+    half = tm.tensor(x16, requires_grad=True)
+    single = tm.tensor(x16.astype(np.float32), requires_grad=True)
+    y_half, y_single = F.gelu(half), F.gelu(single)
+    y_half.sum().backward()
+    y_single.sum().backward()
+    assert y_half.dtype == half.grad.dtype == np.float16
+    np.testing.assert_allclose(y_half.numpy(), y_single.numpy(), atol=4e-3)
+    np.testing.assert_allclose(half.grad, single.grad, atol=4e-3)
+    erf16 = backend.erf(x16)
+    assert erf16.dtype == np.float16
+    np.testing.assert_allclose(erf16, backend.erf(x16.astype(np.float32)), atol=1e-3)
+
+
 def test_numeric_tensors_and_promotion_rules():
     """Tensors hold bool, integer and floating dtypes. Elementwise ops promote like NumPy
     (int32 + float32 -> float64); matrix products need one dtype (docs/architecture.md)."""

@@ -78,9 +78,12 @@ def kernel(name: str):
     return getattr(loaded, function)
 
 
-def implementation(name: str):
-    """The function the active backend runs for ``name``: its kernel or its reference."""
-    return kernel(name) if _active == "numba" else DISPATCH[name][1]
+def implementation(name: str, dtype=None):
+    """The function the active backend runs for ``name``: its kernel or its reference. The
+    reference also stands in for a ``dtype`` the kernels are not compiled for (float16)."""
+    if _active == "numba" and (dtype is None or dtype in KERNEL_FLOATS):
+        return kernel(name)
+    return DISPATCH[name][1]
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -90,17 +93,17 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def erf(x: np.ndarray) -> np.ndarray:
     """Elementwise error function, same shape and dtype as ``x``."""
-    return implementation("erf")(x)
+    return implementation("erf", x.dtype)(x)
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
     """Exact GELU ``x * Phi(x)``: one fused pass, or the NumPy form."""
-    return implementation("gelu")(x)
+    return implementation("gelu", x.dtype)(x)
 
 
 def gelu_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """``grad * GELU'(x)``, fused or in NumPy."""
-    return implementation("gelu_backward")(x, grad)
+    return implementation("gelu_backward", x.dtype)(x, grad)
 
 
 def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray):
@@ -117,9 +120,9 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray):
     if targets.size and (targets.min() < 0 or targets.max() >= logits.shape[1]):
         raise IndexError(f"{op}: targets must lie in [0, {logits.shape[1]}), got values in "
                          f"[{targets.min()}, {targets.max()}]")
-    if logits.shape[1] > FUSED_CROSS_ENTROPY_MAX_CLASSES or logits.dtype not in KERNEL_FLOATS:
+    if logits.shape[1] > FUSED_CROSS_ENTROPY_MAX_CLASSES:
         return DISPATCH[op][1](logits, targets)
-    return implementation(op)(logits, targets)
+    return implementation(op, logits.dtype)(logits, targets)
 
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, *, step, lr, beta1, beta2, eps,

@@ -5,6 +5,23 @@ import numpy as np
 from .tensor import Tensor
 
 
+def numerical_gradient(f, a: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences of the scalar ``f(a)`` for every entry of the float64 array ``a``:
+    ``(f(a + eps e_i) - f(a - eps e_i)) / (2 eps)``, an array of ``a``'s shape. ``a`` is
+    perturbed in place, one entry at a time, and restored exactly, so ``f`` may read it
+    through a closure instead of its argument."""
+    grad = np.zeros(a.shape, dtype=np.float64)
+    for idx in np.ndindex(a.shape):
+        keep = a[idx]
+        a[idx] = keep + eps
+        up = f(a)
+        a[idx] = keep - eps
+        down = f(a)
+        a[idx] = keep
+        grad[idx] = (up - down) / (2 * eps)
+    return grad
+
+
 def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
               seed: int = 0) -> bool:
     """Compare ``backward`` with central differences for every input that requires grad.
@@ -33,16 +50,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         if not (isinstance(t, Tensor) and t.requires_grad):
             continue
         analytic = np.zeros_like(t.data) if t.grad is None else t.grad
-        numeric = np.zeros_like(t.data)
-        flat = t.data.reshape(-1)
-        for i in range(flat.size):
-            original = flat[i]
-            flat[i] = original + eps
-            plus = objective()
-            flat[i] = original - eps
-            minus = objective()
-            flat[i] = original
-            numeric.reshape(-1)[i] = (plus - minus) / (2 * eps)
+        numeric = numerical_gradient(lambda _: objective(), t.data, eps)
         excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
         if excess.size and excess.max() > 0:
             worst = np.unravel_index(np.argmax(excess), excess.shape)

@@ -9,9 +9,17 @@ import numpy as np
 import pytest
 
 import tinymoe as tm
+from tinymoe.gradcheck import numerical_gradient
+from tinymoe.grading import feedback
+from tinymoe.grading.feedback import assert_close
 from tinymoe.nn import functional as F
 
 KEYS = ("Wg", "bg", "We", "be")
+
+
+def close(got, want, rtol=1e-6, atol=1e-8):
+    """feedback.close with this lesson's default tolerance (for diagnoses)."""
+    return feedback.close(got, want, rtol, atol)
 
 
 @pytest.fixture
@@ -58,35 +66,10 @@ def _numpy_mixture(x, params):
     return g, h
 
 
-def _finite_difference(f, arrays, name, eps=1e-6):
-    """Central differences of the scalar f() with respect to arrays[name], in place."""
-    a = arrays[name]
-    grad = np.zeros_like(a)
-    for idx in np.ndindex(a.shape):
-        keep = a[idx]
-        a[idx] = keep + eps
-        up = f()
-        a[idx] = keep - eps
-        down = f()
-        a[idx] = keep
-        grad[idx] = (up - down) / (2 * eps)
-    return grad
 
 
-def _close(a, b, rtol=1e-6, atol=1e-8):
-    return np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=rtol, atol=atol)
 
 
-def _assert_close(got, want, rtol=1e-7, atol=0.0, err_msg=""):
-    """assert_allclose whose first line is the diagnosis, not NumPy's 'Not equal to tolerance'."""
-    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
-    try:
-        diff = np.abs(np.broadcast_to(got, np.broadcast_shapes(got.shape, want.shape)) - want)
-    except ValueError:
-        pytest.fail(f"{err_msg} (shape {got.shape}; expected {want.shape})")
-    if not np.allclose(got, want, rtol=rtol, atol=atol):
-        worst = np.nanmax(diff) if np.isfinite(diff).any() else float("nan")
-        pytest.fail(f"{err_msg} (largest difference {worst:.3g})")
 
 
 # ----------------------------------------------------------------------------- 10.1
@@ -105,14 +88,14 @@ def test_softmax_gate_matches_tinymoe(m):
         pytest.fail("your gate's columns sum to 1: softmax over the experts (axis 1), "
                     "not over the batch (axis 0)")
     no_bias = F.softmax(_t(x) @ _t(Wg).T, dim=-1).numpy()
-    if _close(g, no_bias, 1e-9, 1e-12):
+    if close(g, no_bias, 1e-9, 1e-12):
         pytest.fail("your gate ignores bg: the logits are x Wg^T + bg")
     sums = g.sum(axis=1)
     assert np.allclose(sums, 1.0, rtol=1e-12), (
         f"each row of g must sum to 1 (a distribution over experts); yours sum to "
         f"{np.round(sums[:3], 4)}: normalise exp(z) by its row sum"
     )
-    _assert_close(g, want, rtol=1e-10, atol=1e-15,
+    assert_close(g, want, rtol=1e-10, atol=1e-15,
                   err_msg="g differs from softmax(x Wg^T + bg) computed by tinymoe")
 
 
@@ -129,7 +112,7 @@ def test_softmax_gate_survives_large_logits(m):
             pytest.fail(f"the gate overflows for logits near 1e4 ({err}): subtract each row's "
                         "max logit before exponentiating")
     assert np.all(np.isfinite(g)), "the gate is not finite for logits near 1e4: subtract the max"
-    _assert_close(
+    assert_close(
         g, m.softmax_gate(x, Wg, bg), rtol=1e-9, atol=1e-15,
         err_msg="adding 1e4 to every logit must not change the gate (softmax is shift-invariant)")
 
@@ -149,17 +132,17 @@ def test_dense_forward_matches_tinymoe(m):
     assert y.shape == (n, o), f"y has shape {y.shape}; expected (N, O) = {(n, o)}"
     want_y, want_g, _ = _engine_forward(x, params)
     _, true_h = _numpy_mixture(x, params)
-    if _close(h, true_h - params["be"]):
+    if close(h, true_h - params["be"]):
         pytest.fail("the expert outputs miss their biases: h[n, i] = We[i] @ x[n] + be[i]")
-    _assert_close(h, true_h, rtol=1e-10, atol=1e-12,
+    assert_close(h, true_h, rtol=1e-10, atol=1e-12,
                   err_msg="h[n, i] must be expert i's output We[i] @ x[n] + be[i]")
-    if _close(y, true_h.mean(axis=1)):
+    if close(y, true_h.mean(axis=1)):
         pytest.fail("y is the plain average of the experts: weight expert i by its gate g_i(x)")
     hard = true_h[np.arange(n), want_g.numpy().argmax(axis=1)]
-    if _close(y, hard):
+    if close(y, hard):
         pytest.fail("y is the output of the top-gated expert only: a dense mixture adds every "
                     "expert, y = sum_i g_i h_i")
-    _assert_close(y, want_y.numpy(), rtol=1e-10, atol=1e-12,
+    assert_close(y, want_y.numpy(), rtol=1e-10, atol=1e-12,
                   err_msg="y differs from sum_i g_i h_i computed by tinymoe")
 
 
@@ -171,12 +154,12 @@ def test_dense_forward_invariants(m):
     x, params = rng.standard_normal((n, d)), _params(rng, d, e, o)
     same = dict(params, We=np.repeat(params["We"][:1], e, 0), be=np.repeat(params["be"][:1], e, 0))
     y, _, h = m.dense_moe_forward(x, same)
-    _assert_close(
+    assert_close(
         y, h[:, 0], rtol=1e-10, atol=1e-12,
         err_msg="with identical experts y must equal any one expert (the gates sum to 1)")
     flat = dict(params, Wg=np.zeros_like(params["Wg"]), bg=np.zeros_like(params["bg"]))
     y, _, h = m.dense_moe_forward(x, flat)
-    _assert_close(
+    assert_close(
         y, np.asarray(h).mean(axis=1), rtol=1e-10, atol=1e-12,
         err_msg="with Wg = 0 and bg = 0 the gate is uniform: y must be the experts' average")
 
@@ -194,7 +177,7 @@ def _backward_case(seed):
 
 def _check_gate_grad(name, got, want, x, params, dy):
     """Name the mistake when the gate gradient matches a known wrong formula."""
-    if _close(got, want):
+    if close(got, want):
         return
     g, h = _numpy_mixture(x, params)
     a = np.einsum("no,neo->ne", dy, h)
@@ -210,7 +193,7 @@ def _check_gate_grad(name, got, want, x, params, dy):
     ):
         dz = wrong
         cand = dz.T @ x if name == "Wg" else dz.sum(0)
-        if _close(got, cand):
+        if close(got, cand):
             pytest.fail(msg)
     worst = np.max(np.abs(np.asarray(got) - want))
     pytest.fail(f"d{name} differs from finite differences (largest difference {worst:.3g}): "
@@ -231,33 +214,33 @@ def test_dense_backward_matches_finite_differences(m):
         return float(np.sum(dy * y.numpy()))
 
     for name in ("We", "be"):
-        want = _finite_difference(loss, arrays, name)
+        want = numerical_gradient(lambda _: loss(), arrays[name])
         got = np.asarray(grads[name])
         assert got.shape == want.shape, f"d{name} has shape {got.shape}; expected {want.shape}"
-        if not _close(got, want):
+        if not close(got, want):
             _, h = _numpy_mixture(x, params)
             unscaled = np.einsum("no,nd->od", dy, x) if name == "We" else dy.sum(0)
-            if _close(got, np.broadcast_to(unscaled, want.shape)):
+            if close(got, np.broadcast_to(unscaled, want.shape)):
                 pytest.fail(f"d{name}: each expert's gradient must be scaled by its gate, "
                             "dL/dh_i = g_i dy; yours ignores g")
             pytest.fail(f"d{name} differs from finite differences: dL/dh_i = g_i dy, then "
                         "chain through h_i = We_i x + be_i")
     for name in ("Wg", "bg"):
-        want = _finite_difference(loss, arrays, name)
+        want = numerical_gradient(lambda _: loss(), arrays[name])
         got = np.asarray(grads[name])
         assert got.shape == want.shape, f"d{name} has shape {got.shape}; expected {want.shape}"
         _check_gate_grad(name, got, want, x, params, dy)
-    want = _finite_difference(loss, arrays, "x")
+    want = numerical_gradient(lambda _: loss(), arrays["x"])
     assert np.shape(dx) == want.shape, f"dx has shape {np.shape(dx)}; expected {want.shape}"
-    if not _close(dx, want):
+    if not close(dx, want):
         g, _ = _numpy_mixture(x, params)
         through_experts = np.einsum("ne,no,eod->nd", g, dy, params["We"])
-        if _close(dx, through_experts):
+        if close(dx, through_experts):
             pytest.fail("dx misses the path through the gate: add dL/dz @ Wg (x feeds the "
                         "gate logits too)")
         pytest.fail("dx differs from finite differences: dx = dz Wg + sum_i g_i dy We_i")
     for k in KEYS:
-        _assert_close(p_in[k], params[k], err_msg=f"do not modify params[{k!r}]")
+        assert_close(p_in[k], params[k], err_msg=f"do not modify params[{k!r}]")
 
 
 @pytest.mark.exercise("10.3")
@@ -268,10 +251,10 @@ def test_dense_backward_matches_tinymoe_autograd(m):
     y, _, leaves = _engine_forward(x, params)
     y.backward(dy)
     for name in KEYS:
-        _assert_close(
+        assert_close(
             grads[name], leaves[name].grad, rtol=1e-9, atol=1e-12,
             err_msg=f"d{name} differs from tinymoe's autograd on the same mixture")
-    _assert_close(dx, leaves["x"].grad, rtol=1e-9, atol=1e-12,
+    assert_close(dx, leaves["x"].grad, rtol=1e-9, atol=1e-12,
                   err_msg="dx differs from tinymoe's autograd on the same mixture")
 
 
@@ -306,12 +289,12 @@ def test_fixed_weights_give_seed_002s_ensemble(m):
     y = np.asarray(m.sigmoid_mixture(x, thetas, np.zeros((2, d)), np.log([0.6, 0.4])))
     assert y.shape == (n,), f"y has shape {y.shape}; expected (N,) = {(n,)}"
     want = 0.6 * _sig(x @ thetas[0]) + 0.4 * _sig(x @ thetas[1])
-    if _close(y, _sig(x @ (0.6 * thetas[0] + 0.4 * thetas[1]))):
+    if close(y, _sig(x @ (0.6 * thetas[0] + 0.4 * thetas[1]))):
         pytest.fail("you took the sigmoid of the weighted sum: the model adds the experts' "
                     "outputs, y = sum_i w_i sigmoid(theta_i . x)")
-    if _close(y, np.log(0.6) * _sig(x @ thetas[0]) + np.log(0.4) * _sig(x @ thetas[1])):
+    if close(y, np.log(0.6) * _sig(x @ thetas[0]) + np.log(0.4) * _sig(x @ thetas[1])):
         pytest.fail("you used the raw gate logits log(0.6), log(0.4) as weights: softmax them")
-    _assert_close(
+    assert_close(
         y, want, rtol=1e-10,
         err_msg="gate_W = 0, gate_b = log(0.6, 0.4) must give 0.6 sigmoid(theta_1 . x) + "
                 "0.4 sigmoid(theta_2 . x): softmax the gate logits into weights")
@@ -329,14 +312,14 @@ def test_learned_gate_depends_on_x_and_matches_tinymoe(m):
     g = F.softmax(_t(x) @ _t(gate_W).T + _t(gate_b), dim=-1)
     want = (g * (_t(x) @ _t(thetas).T).sigmoid()).sum(dim=1).numpy()
     fixed = F.softmax(_t(gate_b), dim=-1).numpy()
-    if _close(y, _sig(x @ thetas.T) @ fixed):
+    if close(y, _sig(x @ thetas.T) @ fixed):
         pytest.fail("your weights ignore x (only gate_b is used): that is seed 002's ensemble "
                     "(docs/sources.md#seed-002), "
                     "the gate is softmax(x gate_W^T + gate_b)")
     raw = x @ gate_W.T + gate_b
-    if _close(y, (raw * _sig(x @ thetas.T)).sum(1)):
+    if close(y, (raw * _sig(x @ thetas.T)).sum(1)):
         pytest.fail("you used the raw gate logits as weights: softmax them first")
-    _assert_close(y, want, rtol=1e-10, atol=1e-12,
+    assert_close(y, want, rtol=1e-10, atol=1e-12,
                   err_msg="y differs from sum_i g_i(x) sigmoid(theta_i . x) "
                           "computed by tinymoe")
 
@@ -358,10 +341,10 @@ def test_responsibilities_follow_bayes_rule(m):
     err = ((y[:, None] - h) ** 2).sum(2)
     like = np.exp(-err / (2 * sigma**2))
     want = g * like / (g * like).sum(1, keepdims=True)
-    if _close(r, g):
+    if close(r, g):
         pytest.fail("r equals the gate: the responsibility also weighs how well each expert "
                     "predicts y, exp(-|y - h_i|^2 / (2 sigma^2))")
-    if _close(r, like / like.sum(1, keepdims=True)):
+    if close(r, like / like.sum(1, keepdims=True)):
         pytest.fail("r ignores the gate: the prior g_i multiplies each expert's likelihood")
     if np.allclose(r.sum(axis=0), 1.0) and not np.allclose(r.sum(axis=1), 1.0):
         pytest.fail("your responsibilities sum to 1 over the batch: normalise over the "
@@ -369,10 +352,10 @@ def test_responsibilities_follow_bayes_rule(m):
     for wrong, what in ((err / sigma**2, "err / sigma^2"), (err / 2, "err / 2"),
                         (np.sqrt(err) / (2 * sigma**2), "|y - h| (not squared)")):
         cand = g * np.exp(-wrong) / (g * np.exp(-wrong)).sum(1, keepdims=True)
-        if _close(r, cand):
+        if close(r, cand):
             pytest.fail(f"your exponent uses {what}: the Gaussian log-likelihood is "
                         "-|y - h_i|^2 / (2 sigma^2)")
-    _assert_close(r, want, rtol=1e-9, atol=1e-12,
+    assert_close(r, want, rtol=1e-9, atol=1e-12,
                   err_msg="r differs from g_i N(y; h_i, sigma^2) / sum_j (same)")
 
 
@@ -391,7 +374,7 @@ def test_responsibilities_survive_large_errors(m):
         "to 0 and 0 / 0 is nan; subtract each row's max log-score before exponentiating"
     )
     want_1 = 1.0 / (1.0 + np.exp(40.5))
-    _assert_close(r, [[1.0 - want_1, want_1]], rtol=1e-9, atol=1e-30,
+    assert_close(r, [[1.0 - want_1, want_1]], rtol=1e-9, atol=1e-30,
                   err_msg="r_1 / r_0 must be exp(-40.5)")
 
 
@@ -423,19 +406,19 @@ def test_train_step_is_one_gradient_step(m):
         f"loss {loss} is not the mean squared error {before} over all N * O entries")
     arrays = {k: v.copy() for k, v in params.items()}
     for name in KEYS:
-        grad = _finite_difference(lambda: _mse(x, y, arrays), arrays, name)
+        grad = numerical_gradient(lambda _: _mse(x, y, arrays), arrays[name])
         step = np.asarray(new[name]) - params[name]
         if name in ("Wg", "bg") and np.allclose(step, 0.0):
             pytest.fail(f"{name} did not move: the gate is a parameter too, train it with "
                         "the gradient of exercise 10.3")
-        if _close(step, lr * grad, 1e-5, 1e-9):
+        if close(step, lr * grad, 1e-5, 1e-9):
             pytest.fail(f"{name} moved up the gradient: subtract lr * grad")
         ratio = np.sum(step * -lr * grad) / np.sum((lr * grad) ** 2)
         if np.isclose(ratio, x.shape[0] * y.shape[1], rtol=1e-4) or np.isclose(
                 ratio, x.shape[0], rtol=1e-4):
             pytest.fail(f"{name}'s step is {ratio:.0f} times too large: the loss is a mean, "
                         "so dL/dy_hat = 2 (y_hat - y) / (N * O)")
-        _assert_close(step, -lr * grad, rtol=1e-5, atol=1e-9,
+        assert_close(step, -lr * grad, rtol=1e-5, atol=1e-9,
                       err_msg=f"{name}: the step is not -lr * dL/d{name}")
 
 
@@ -446,7 +429,7 @@ def test_train_step_keeps_params_and_lowers_the_loss(m):
     keep = {k: v.copy() for k, v in params.items()}
     _, new = m.train_step(params, x, y, lr)
     for k in KEYS:
-        _assert_close(
+        assert_close(
             params[k], keep[k], err_msg=f"train_step modified the caller's params[{k!r}] in "
                                         "place: build a new dict of new arrays")
     losses = [_mse(x, y, params)]

@@ -9,8 +9,16 @@ import numpy as np
 import pytest
 
 import tinymoe as tm
+from tinymoe.gradcheck import numerical_gradient
+from tinymoe.grading import feedback
+from tinymoe.grading.feedback import assert_close
 from tinymoe.moe import losses, routers
 from tinymoe.moe.stats import routing_stats
+
+
+def close(got, want, rtol=1e-7, atol=1e-10):
+    """feedback.close with this lesson's default tolerance (for diagnoses)."""
+    return feedback.close(got, want, rtol, atol)
 
 
 @pytest.fixture
@@ -27,35 +35,10 @@ def _softmax(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _close(a, b, rtol=1e-7, atol=1e-10):
-    return np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=rtol, atol=atol)
 
 
-def _assert_close(got, want, rtol=1e-7, atol=0.0, err_msg=""):
-    """assert_allclose whose first line is the diagnosis, not NumPy's 'Not equal to tolerance'."""
-    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
-    try:
-        diff = np.abs(np.broadcast_to(got, np.broadcast_shapes(got.shape, want.shape)) - want)
-    except ValueError:
-        pytest.fail(f"{err_msg} (shape {got.shape}; expected {want.shape})")
-    if not np.allclose(got, want, rtol=rtol, atol=atol):
-        worst = np.nanmax(diff) if np.isfinite(diff).any() else float("nan")
-        pytest.fail(f"{err_msg} (largest difference {worst:.3g})")
 
 
-def _finite_difference(f, a, eps=1e-6):
-    """Central differences of the scalar f(a) with respect to the array a (float64)."""
-    a = a.copy()
-    grad = np.zeros_like(a)
-    for idx in np.ndindex(a.shape):
-        keep = a[idx]
-        a[idx] = keep + eps
-        up = f(a)
-        a[idx] = keep - eps
-        down = f(a)
-        a[idx] = keep
-        grad[idx] = (up - down) / (2 * eps)
-    return grad
 
 
 def _tinymoe_topk(logits, k):
@@ -87,12 +70,12 @@ def test_topk_gate_renormalises_and_matches_tinymoe(m):
             pytest.fail("you chose the right experts in the wrong order: list them best first")
         pytest.fail("idx are not the k experts with the largest probabilities")
     picked = np.take_along_axis(p, idx, axis=1)
-    if _close(gate, picked):
+    if close(gate, picked):
         pytest.fail(f"your top-{k} gate does not renormalise: the {k} gates sum to "
                     f"{gate.sum(1)[0]:.2f}; divide the picked probabilities by their sum")
-    _assert_close(gate.sum(axis=1), 1.0, rtol=1e-12,
+    assert_close(gate.sum(axis=1), 1.0, rtol=1e-12,
                   err_msg=f"each token's {k} gates must sum to 1")
-    _assert_close(gate, want_gate, rtol=1e-10, atol=1e-14,
+    assert_close(gate, want_gate, rtol=1e-10, atol=1e-14,
                   err_msg="gates differ from tinymoe's top-k router")
 
 
@@ -103,12 +86,12 @@ def test_top1_gate_keeps_the_raw_probability(m):
     logits = rng.standard_normal((int(rng.integers(5, 12)), int(rng.integers(3, 9))))
     idx, gate = (np.asarray(a) for a in m.topk_gate(logits, 1))
     p = _softmax(logits)
-    _assert_close(idx[:, 0], p.argmax(axis=1),
+    assert_close(idx[:, 0], p.argmax(axis=1),
                   err_msg="with k = 1 idx must be each row's argmax")
     if np.allclose(gate, 1.0):
         pytest.fail("with k = 1 keep the raw probability: renormalising makes every gate 1 "
                     "and the router gets no gradient from the task")
-    _assert_close(gate[:, 0], p.max(axis=1), rtol=1e-10,
+    assert_close(gate[:, 0], p.max(axis=1), rtol=1e-10,
                   err_msg="with k = 1 the gate is the chosen expert's softmax "
                           "probability")
 
@@ -125,8 +108,8 @@ def test_topk_gate_survives_large_logits(m):
             pytest.fail(f"topk_gate overflows for logits near 1e3 ({err}): subtract the row "
                         "max inside the softmax")
     want_idx, want_gate = _tinymoe_topk(logits, 2)
-    _assert_close(idx, want_idx, err_msg="wrong experts for logits near 1e3")
-    _assert_close(gate, want_gate, rtol=1e-9, atol=1e-15,
+    assert_close(idx, want_idx, err_msg="wrong experts for logits near 1e3")
+    assert_close(gate, want_gate, rtol=1e-9, atol=1e-15,
                   err_msg="wrong gates for logits near 1e3 (softmax is shift-invariant)")
 
 
@@ -165,7 +148,7 @@ def test_noisy_gates_without_noise_are_clean_topk(m):
     if np.all(nonzero == clean.shape[1]):
         pytest.fail("every expert gets a gate: entries outside the top k must be -inf BEFORE "
                     "the softmax (a 0 logit still gets weight exp(0))")
-    _assert_close(gates, want, rtol=1e-10, atol=1e-14,
+    assert_close(gates, want, rtol=1e-10, atol=1e-14,
                   err_msg="with eps = 0 the gates are softmax over the clean "
                           "top k (tinymoe's top-k router, renormalised)")
 
@@ -185,16 +168,16 @@ def test_noisy_gates_scale_the_noise_by_softplus(m):
         (_keep_topk_softmax(clean + eps, k),
          "your noise is not scaled: multiply eps by softplus(x W_noise), the learned scale"),
     ):
-        if _close(gates, wrong):
+        if close(gates, wrong):
             pytest.fail(msg)
     clean_pick = np.argsort(-clean, axis=1, kind="stable")[:, :k]
     if np.array_equal(np.sort(np.argsort(-gates, 1, kind="stable")[:, :k], 1),
-                      np.sort(clean_pick, 1)) and not _close(gates, _keep_topk_softmax(H, k)):
+                      np.sort(clean_pick, 1)) and not close(gates, _keep_topk_softmax(H, k)):
         pytest.fail("you chose the top k of the CLEAN logits: select on the noisy H, so that "
                     "the noise can change which experts a token tries")
-    _assert_close((gates > 0).sum(axis=1), np.full(len(gates), k),
+    assert_close((gates > 0).sum(axis=1), np.full(len(gates), k),
                   err_msg=f"each row must have exactly k = {k} nonzero gates")
-    _assert_close(gates, _keep_topk_softmax(H, k), rtol=1e-10, atol=1e-14,
+    assert_close(gates, _keep_topk_softmax(H, k), rtol=1e-10, atol=1e-14,
                   err_msg="gates differ from softmax(KeepTopK(clean + eps "
                           "softplus(noise), k))")
 
@@ -211,7 +194,7 @@ def test_noisy_gates_survive_large_noise_logits(m):
             pytest.fail(f"noisy_topk_gates overflows for noise logits of 1e3 ({err}): "
                         "softplus(x) = max(x, 0) + log1p(exp(-|x|))")
     H = clean + eps * np.logaddexp(0.0, noise)
-    _assert_close(gates, _keep_topk_softmax(H, k), rtol=1e-9, atol=1e-300,
+    assert_close(gates, _keep_topk_softmax(H, k), rtol=1e-9, atol=1e-300,
                   err_msg="wrong gates for noise logits of 1e3")
 
 
@@ -276,19 +259,19 @@ def test_switch_loss_and_gradient_match_tinymoe(m):
     if np.isclose(loss, alpha * n_experts * np.sum(P * P)):
         pytest.fail("you used P_i for f_i: f_i is the fraction of tokens routed to expert i "
                     "(a count from the argmax), P_i the mean probability")
-    _assert_close(loss, want_loss, rtol=1e-10,
+    assert_close(loss, want_loss, rtol=1e-10,
                   err_msg="the loss differs from tinymoe's alpha * E * sum f_i P_i")
     dprobs = np.asarray(dprobs)
     assert dprobs.shape == probs.shape, f"dprobs has shape {dprobs.shape}; expected {probs.shape}"
     through_f = np.broadcast_to(alpha * n_experts * (f + P) / n_tokens, probs.shape)
-    if _close(dprobs, through_f):
+    if close(dprobs, through_f):
         pytest.fail("this gradient flows through f_i: f_i is a count and carries none; "
                     "dloss/dprobs[t, i] = alpha E f_i / T")
-    if _close(dprobs, n_tokens * want_grad):
+    if close(dprobs, n_tokens * want_grad):
         pytest.fail("your gradient is T times too large: P_i is a MEAN over the T tokens")
-    if _close(dprobs, want_grad / alpha):
+    if close(dprobs, want_grad / alpha):
         pytest.fail("your gradient misses the factor alpha")
-    _assert_close(dprobs, want_grad, rtol=1e-10, atol=1e-14,
+    assert_close(dprobs, want_grad, rtol=1e-10, atol=1e-14,
                   err_msg="dprobs differs from tinymoe's autograd of the same loss")
 
 
@@ -299,9 +282,9 @@ def test_switch_loss_counts_experts_that_got_no_token(m):
     expert = np.minimum(expert, 3)  # experts 4 and 5 get no token
     loss, dprobs = _switch(m, probs, expert, alpha)
     want_loss, want_grad = _tinymoe_switch(probs, expert, alpha)
-    _assert_close(loss, want_loss, rtol=1e-10,
+    assert_close(loss, want_loss, rtol=1e-10,
                   err_msg="wrong loss when some experts get no token")
-    _assert_close(dprobs, want_grad, rtol=1e-10, atol=1e-14,
+    assert_close(dprobs, want_grad, rtol=1e-10, atol=1e-14,
                   err_msg="wrong gradient when some experts get no token")
 
 
@@ -344,7 +327,7 @@ def test_importance_loss_invariants(m):
         f"equal importance gives CV^2 = 0 and a zero gradient; got {loss0} and "
         f"{np.max(np.abs(grad0)):.3g}")
     scale = float(rng.uniform(2.0, 5.0))
-    _assert_close(m.importance_loss(scale * gates)[0], m.importance_loss(gates)[0],
+    assert_close(m.importance_loss(scale * gates)[0], m.importance_loss(gates)[0],
                   rtol=1e-10, err_msg="CV^2 must not change when every gate is "
                                       "scaled by the same factor")
 
@@ -361,20 +344,20 @@ def test_importance_loss_and_gradient_match_tinymoe(m):
         pytest.fail("use the population variance (divide by E), not the sample variance")
     if np.isclose(loss, np.sqrt(want_loss)):
         pytest.fail("you returned the coefficient of variation: square it (CV^2 = var / mean^2)")
-    _assert_close(loss, want_loss, rtol=1e-10,
+    assert_close(loss, want_loss, rtol=1e-10,
                   err_msg="CV^2 of importance differs from tinymoe's cv_squared "
                           "of the gates' column sums")
     dgates = np.asarray(dgates)
     assert dgates.shape == gates.shape, f"dgates has shape {dgates.shape}; expected {gates.shape}"
     mean = imp.mean()
     frozen_mean = np.broadcast_to(2 * (imp - mean) / (n_experts * mean**2), gates.shape)
-    if _close(dgates, frozen_mean):
+    if close(dgates, frozen_mean):
         pytest.fail("your gradient treats mean(importance) as a constant: it depends on every "
                     "gate too, add -2 Var / (E mean^3)")
-    fd = _finite_difference(lambda a: m.importance_loss(a)[0], gates)
-    _assert_close(dgates, fd, rtol=1e-5, atol=1e-8,
+    fd = numerical_gradient(lambda a: m.importance_loss(a)[0], gates.copy())
+    assert_close(dgates, fd, rtol=1e-5, atol=1e-8,
                   err_msg="dgates differs from finite differences of your own loss")
-    _assert_close(dgates, want_grad, rtol=1e-9, atol=1e-12,
+    assert_close(dgates, want_grad, rtol=1e-9, atol=1e-12,
                   err_msg="dgates differs from tinymoe's autograd of the same loss")
 
 
@@ -404,9 +387,9 @@ def test_z_loss_of_equal_logits(m):
         f"equal logits c = {c:.3f} over E = {n_experts} experts give logsumexp = c + log E, "
         f"so the loss is (c + log E)^2 = {lse**2:.6f}; got {loss:.6f}")
     want = np.full((n_tokens, n_experts), 2 * lse / (n_tokens * n_experts))
-    if _close(dlogits, want / 2):
+    if close(dlogits, want / 2):
         pytest.fail("your gradient misses the factor 2 of d(lse^2) = 2 lse d(lse)")
-    _assert_close(dlogits, want,
+    assert_close(dlogits, want,
                   rtol=1e-10, err_msg="for equal logits dlogits = 2 lse (1/E) / T everywhere")
 
 
@@ -417,19 +400,19 @@ def test_z_loss_gradient_matches_tinymoe_and_finite_differences(m):
     logits = 2 * rng.standard_normal((int(rng.integers(3, 9)), int(rng.integers(2, 9))))
     loss, dlogits = m.z_loss(logits.copy())
     want_loss, want_grad = _tinymoe_z(logits)
-    _assert_close(loss, want_loss, rtol=1e-10,
+    assert_close(loss, want_loss, rtol=1e-10,
                   err_msg="the z-loss differs from tinymoe's mean(logsumexp^2)")
     dlogits = np.asarray(dlogits)
     assert dlogits.shape == logits.shape, (
         f"dlogits has shape {dlogits.shape}; expected {logits.shape}")
-    if _close(dlogits, want_grad / 2):
+    if close(dlogits, want_grad / 2):
         pytest.fail("your gradient misses the factor 2 of d(lse^2) = 2 lse d(lse)")
-    if _close(dlogits, want_grad * logits.shape[0]):
+    if close(dlogits, want_grad * logits.shape[0]):
         pytest.fail("your gradient is T times too large: the loss is a mean over tokens")
-    _assert_close(dlogits, _finite_difference(lambda a: m.z_loss(a)[0], logits),
+    assert_close(dlogits, numerical_gradient(lambda a: m.z_loss(a)[0], logits.copy()),
                   rtol=1e-5, atol=1e-8,
                   err_msg="dlogits differs from finite differences of your loss")
-    _assert_close(dlogits, want_grad, rtol=1e-9, atol=1e-12,
+    assert_close(dlogits, want_grad, rtol=1e-9, atol=1e-12,
                   err_msg="dlogits differs from tinymoe's autograd")
 
 
@@ -445,9 +428,9 @@ def test_z_loss_survives_large_logits(m):
             pytest.fail(f"z_loss overflows for logits near 1e3 ({err}): logsumexp = max + "
                         "log(sum(exp(z - max)))")
     want_loss, want_grad = _tinymoe_z(logits)
-    _assert_close(loss, want_loss, rtol=1e-10,
+    assert_close(loss, want_loss, rtol=1e-10,
                   err_msg="wrong z-loss for logits near 1e3")
-    _assert_close(dlogits, want_grad, rtol=1e-9, atol=1e-12,
+    assert_close(dlogits, want_grad, rtol=1e-9, atol=1e-12,
                   err_msg="wrong gradient for logits near 1e3")
 
 
@@ -502,7 +485,7 @@ def test_collapse_stats_match_tinymoe(m):
     assert load.shape == (n_experts,), (
         f"load has shape {load.shape}; expected (E,) = ({n_experts},): experts that got "
         "nothing count too, np.bincount(expert, minlength=E)")
-    _assert_close(load, want_load, rtol=1e-12,
+    assert_close(load, want_load, rtol=1e-12,
                   err_msg="load differs from tinymoe's routing stats")
     if np.isclose(busiest, np.bincount(expert).max()):
         pytest.fail("busiest is a count: report the busiest expert's FRACTION of assignments")

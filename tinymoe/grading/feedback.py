@@ -151,3 +151,21 @@ def diagnose(
     with np.errstate(invalid="ignore"):
         worst = np.nanmax(np.abs(actual.astype(float) - expected.astype(float)), initial=0.0)
     return f"{generic} (largest difference {worst:.3g})"
+
+
+def close(got, want, rtol: float = 1e-7, atol: float = 0.0) -> bool:
+    """Same shape and ``np.allclose``: the test a diagnosis runs before naming a mistake."""
+    return np.shape(got) == np.shape(want) and np.allclose(got, want, rtol=rtol, atol=atol)
+
+
+def assert_close(got, want, rtol: float = 1e-7, atol: float = 0.0, err_msg: str = "") -> None:
+    """``np.testing.assert_allclose`` for graded tests: the failure's first line is
+    ``err_msg`` with the shapes or the largest difference, not NumPy's generic header."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    try:
+        diff = np.abs(np.broadcast_to(got, np.broadcast_shapes(got.shape, want.shape)) - want)
+    except ValueError:
+        raise AssertionError(f"{err_msg} (shape {got.shape}; expected {want.shape})") from None
+    if not np.allclose(got, want, rtol=rtol, atol=atol):
+        worst = np.nanmax(diff) if np.isfinite(diff).any() else float("nan")
+        raise AssertionError(f"{err_msg} (largest difference {worst:.3g})")

@@ -26,12 +26,13 @@ def impl_dir(root: Path, impl: str | None = None, submission: str | Path | None 
     return folder
 
 
-def load_module(path: Path) -> ModuleType:
-    """Import the file at `path` as a fresh module (lesson names start with digits)."""
+def load_module(path: Path, name: str | None = None) -> ModuleType:
+    """Import the file at `path` as a fresh module named `name` (default: from the path;
+    lesson names start with digits)."""
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist")
     # A stable name: Numba's on-disk cache (cache=True) refers to the module by name.
-    name = f"_tinymoe_{path.parent.name}_{path.stem}"
+    name = name or f"_tinymoe_{path.parent.name}_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pickling look the module up here

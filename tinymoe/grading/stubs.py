@@ -44,12 +44,17 @@ class Block:
     end: int
 
 
-def find_blocks(source: str, filename: str = "<solution>") -> list[Block]:
-    """The solution blocks of `source`, validated (ids unique, blocks closed, inside functions)."""
-    blocks: list[Block] = []
+def marker_pairs(
+    source: str, begin_re: re.Pattern, filename: str, usage: str
+) -> list[tuple[int, int, re.Match]]:
+    """The (BEGIN, END) 0-based line numbers and BEGIN match of each `# BEGIN SOLUTION` block
+    of `source`, validated: blocks closed, not nested, inside function bodies, and every
+    marker line well formed (`usage` says what a good BEGIN marker looks like).
+    Shared by the exercise stubs and the drill handouts (tinymoe.drills.core)."""
+    pairs: list[tuple[int, int, re.Match]] = []
     open_block: tuple[int, re.Match] | None = None
     for i, line in enumerate(source.splitlines()):
-        begin, end = BEGIN_RE.match(line), END_RE.match(line)
+        begin, end = begin_re.match(line), END_RE.match(line)
         if begin:
             if open_block:
                 raise StubError(f"{filename}:{i + 1}: BEGIN SOLUTION inside another block")
@@ -57,37 +62,36 @@ def find_blocks(source: str, filename: str = "<solution>") -> list[Block]:
         elif end:
             if not open_block:
                 raise StubError(f"{filename}:{i + 1}: END SOLUTION without BEGIN")
-            start, match = open_block
-            blocks.append(Block(match["id"], match["task"], match["indent"], start, i))
+            pairs.append((open_block[0], i, open_block[1]))
             open_block = None
         elif MARKER_RE.match(line):
             raise StubError(
-                f"{filename}:{i + 1}: malformed marker; use '# BEGIN SOLUTION NN.M: <task>' "
-                "and '# END SOLUTION'"
+                f"{filename}:{i + 1}: malformed marker; use {usage} and '# END SOLUTION'"
             )
     if open_block:
         raise StubError(f"{filename}:{open_block[0] + 1}: BEGIN SOLUTION without END SOLUTION")
-    ids = [b.exercise_id for b in blocks]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise StubError(f"{filename}: exercise ids used twice: {', '.join(dupes)}")
-    _check_inside_functions(source, blocks, filename)
-    return blocks
-
-
-def _check_inside_functions(source: str, blocks: list[Block], filename: str) -> None:
     tree = ast.parse(source, filename)
     spans = [
         (node.lineno + 1, node.end_lineno)
         for node in ast.walk(tree)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     ]
-    for block in blocks:
-        line = block.begin + 1
-        if not any(start <= line <= end for start, end in spans):
-            raise StubError(
-                f"{filename}:{line}: exercise {block.exercise_id} is not inside a function body"
-            )
+    for begin, _, match in pairs:
+        if not any(start <= begin + 1 <= end for start, end in spans):
+            name = f"exercise {match['id']}" if "id" in match.groupdict() else "the block"
+            raise StubError(f"{filename}:{begin + 1}: {name} is not inside a function body")
+    return pairs
+
+
+def find_blocks(source: str, filename: str = "<solution>") -> list[Block]:
+    """The solution blocks of `source`, validated (ids unique, blocks closed, inside functions)."""
+    pairs = marker_pairs(source, BEGIN_RE, filename, "'# BEGIN SOLUTION NN.M: <task>'")
+    blocks = [Block(m["id"], m["task"], m["indent"], begin, end) for begin, end, m in pairs]
+    ids = [b.exercise_id for b in blocks]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise StubError(f"{filename}: exercise ids used twice: {', '.join(dupes)}")
+    return blocks
 
 
 def stub_lines(block: Block) -> list[str]:

@@ -1,4 +1,4 @@
-"""The `tinymoe` command: stubs, grade, hint, progress, reset."""
+"""The `tinymoe` command: stubs, grade, hint, progress, reset, drill, flashcards."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from tinymoe.drills import cli as drills_cli
 from tinymoe.grading import progress, stubs
 from tinymoe.grading.grade import DEFAULT_TIMEOUT_S, grade
 from tinymoe.grading.hints import load_hints
@@ -126,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reset", help="restore an exercise (NN.M) or lesson (NN) to the stub")
     p.add_argument("target", help="exercise NN.M or lesson NN; your file is backed up first")
     p.set_defaults(func=cmd_reset)
+
+    drills_cli.add_parsers(sub)  # drill, flashcards
     return parser
 
 

@@ -17,7 +17,7 @@ Write:
   `p -= lr * grad`; `losses` lists the loss before each update (length `steps`).
 
 Example: on 3 well-separated Gaussian blobs (N = 150, D_in = 2), d_hidden = 16, lr = 0.5,
-300 steps: the loss drops from about 1 to below 0.1 and accuracy is above 95%.
+300 steps: the loss drops from above 1 to well below 0.1 and accuracy is above 95%.
 
 Key facts: d logits = (softmax - onehot(y)) / N; the ReLU passes gradient only where its
 input was > 0; biases get the column sums.

@@ -8,6 +8,7 @@ in `.tinymoe/flashcards.json` ({"id": {"box": 1, "due": <epoch seconds>}}).
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,10 +59,15 @@ def reschedule(entry: dict | None, knew: bool, when: float) -> dict:
 
 
 def _ask(prompt: str) -> str | None:
+    """One line from stdin (None at its end); from a pipe, the reply is not echoed, so end
+    the prompt's line."""
     try:
-        return input(prompt)
+        reply = input(prompt)
     except EOFError:
         return None
+    if not sys.stdin.isatty():
+        print()
+    return reply
 
 
 def review(root: Path, topic: str | None, count: int, path: Path = CARDS) -> int:

@@ -14,7 +14,7 @@ Worked example:
     >>> numerical_gradient(lambda a: float(np.sum(a ** 2)), np.array([[1.0, -2.0]]))
     array([[ 2., -4.]])
     >>> relative_error(np.array([1.0, 0.0]), np.array([1.001, 0.0]))
-    0.0004997501249375...
+    0.0004997501249374762
 
 Constraints: NumPy; a loop over the entries of `x` is expected (`np.ndindex`). Central, not
 forward, differences (their error is O(eps^2), not O(eps)). When the function returns, `x`

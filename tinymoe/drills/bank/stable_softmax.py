@@ -14,7 +14,7 @@ Worked example:
     array([[0.09003057, 0.24472847, 0.66524096],
            [0.33333333, 0.33333333, 0.33333333]])
     >>> log_softmax(np.array([0.0, -1e4]))
-    array([ 0.e+00, -1.e+04])
+    array([     0., -10000.])
 
 Constraints: NumPy only, no Python loops. Logits as large as +-1e4 must give no overflow,
 no `nan`, no `-inf` (no warning either). Do not modify `z`; return new arrays.

@@ -33,11 +33,11 @@ def test_warmup_and_ends(drill):
     warmup, total, lr_max, lr_min = _schedule(2102)
     lrs = [drill.warmup_cosine_lr(s, warmup, total, lr_max, lr_min) for s in range(total + 30)]
     assert all(isinstance(lr, float) for lr in lrs), "return Python floats"
-    assert lrs[0] == 0.0, f"the lr at step 0 of the warm-up must be 0, got {lrs[0]}"
     ramp = [lr_max * s / warmup for s in range(warmup)]
     if np.allclose(lrs[:warmup], [lr_max * (s + 1) / warmup for s in range(warmup)]):
         pytest.fail("the warm-up is shifted by one step: it is lr_max * step / warmup_steps, "
                     "0 at step 0")
+    assert lrs[0] == 0.0, f"the lr at step 0 of the warm-up must be 0, got {lrs[0]}"
     assert_close(lrs[:warmup], ramp, rtol=1e-12,
                  err_msg="the warm-up must rise linearly: lr_max * step / warmup_steps")
     assert_close(lrs[warmup], lr_max, rtol=1e-12, err_msg="the peak at step warmup_steps must "

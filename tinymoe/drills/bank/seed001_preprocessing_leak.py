@@ -1,21 +1,20 @@
 """Spot the bug: feature scaling for a train/test split (seed 001)
 
-This code has a bug (or several): find and fix it. It reproduces the preprocessing of
-seed 001, an article on MoE (docs/sources.md#seed-001), which "normalises" with
-`x / max(x)` computed over all the data.
+This code has a bug (or several): find and fix it. It is modelled on the preprocessing
+of seed 001, an article on MoE (docs/sources.md#seed-001), which "normalises" its data
+with `x / max(x)`.
 
 What the code is supposed to do: `preprocess(X_train, X_test)` takes the training and
-test features, `(n_train, d)` and `(n_test, d)`, and returns both min-max scaled with
-statistics fitted on the TRAINING rows only, feature by feature:
-
-    lo = X_train.min(axis=0),  hi = X_train.max(axis=0)
-    scaled = (X - lo) / (hi - lo)         for X_train and for X_test alike
+test features, `(n_train, d)` and `(n_test, d)`, and returns both min-max scaled, feature
+by feature, with the minimum and maximum of the training rows:
+`scaled = (X - train_min) / (train_max - train_min)`, for the training and the test rows
+alike.
 
 - every training feature then spans exactly [0, 1]; test values may fall outside it
-  (the test set is new data: it must not shape the preprocessing, or the test score
+  (the test set stands for new data: if it shapes the preprocessing, the test score
   stops measuring generalisation);
-- a feature that is constant on the training rows (`hi == lo`) is divided by 1 instead
-  (it becomes 0 on the training rows), with no warning and no `nan`;
+- a feature that is constant on the training rows is divided by 1 instead (it becomes
+  0 on the training rows), with no warning and no `nan`;
 - the inputs are not modified.
 
 Worked example: `X_train = [[1, -2], [3, 2]]`, `X_test = [[5, 0]]` give
@@ -40,7 +39,8 @@ def preprocess(X_train, X_test):
     span = np.where(span > 0, span, 1.0)
     return (X_train - lo) / span, (X_test - lo) / span
     # BUGGY
-    everything = np.concatenate([X_train, X_test])
-    scale = np.max(everything)
-    return X_train / scale, X_test / scale
+    both = np.concatenate([X_train, X_test])
+    lo, hi = both.min(axis=0), both.max(axis=0)
+    scaled = (both - lo) / (hi - lo)
+    return scaled[:len(X_train)], scaled[len(X_train):]
     # END SOLUTION

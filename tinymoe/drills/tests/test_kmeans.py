@@ -59,11 +59,20 @@ def test_recovers_separated_blobs(drill):
                  err_msg="the final centres are not the blob means")
 
 
+def _strict(drill, X, init):
+    """kmeans with 0/0 turned into a named failure."""
+    with np.errstate(invalid="raise", divide="raise"):
+        try:
+            return drill.kmeans(X, init, n_iter=10)
+        except FloatingPointError as err:
+            raise AssertionError(f"0/0 with a centre that gets no points ({err}): the mean of "
+                                 "an empty cluster is undefined, keep that centre") from None
+
+
 def test_empty_cluster_and_k_larger_than_distinct_points(drill):
     X = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]])
     far = np.array([[0.0, 0.0], [1.0, 0.0], [500.0, 500.0]])  # the third never gets a point
-    with np.errstate(invalid="raise", divide="raise"):
-        c, labels, inertia = drill.kmeans(X, far, n_iter=10)
+    c, labels, inertia = _strict(drill, X, far)
     c = np.asarray(c)
     assert np.all(np.isfinite(c)), "a centre with no points became nan (mean of an empty set)"
     assert_close(c[2], [500.0, 500.0], err_msg="a centre with no points must stay where it was")
@@ -72,7 +81,6 @@ def test_empty_cluster_and_k_larger_than_distinct_points(drill):
     assert_close(inertia[-1], 1.0, rtol=1e-12, err_msg="worked example: final inertia is not 1.0")
     # k = 6 > 4 points, duplicate starts: ties go to the lower index, nothing is nan
     dup = np.repeat(X[:2], 3, axis=0)
-    with np.errstate(invalid="raise", divide="raise"):
-        c, labels, _ = drill.kmeans(X, dup, n_iter=10)
+    c, labels, _ = _strict(drill, X, dup)
     assert np.all(np.isfinite(np.asarray(c))), "k > number of points gave nan centres"
     assert np.asarray(labels).max() < 6, "labels out of range"

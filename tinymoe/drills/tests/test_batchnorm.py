@@ -6,7 +6,7 @@ import numpy as np
 
 import tinymoe as tm
 from tinymoe.gradcheck import numerical_gradient
-from tinymoe.grading.feedback import assert_close, diagnose
+from tinymoe.grading.feedback import assert_close, close, diagnose
 
 
 def _engine(x, gamma, beta, dy, eps):
@@ -40,7 +40,7 @@ def test_forward_matches_the_engine(drill):
                 (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(1, keepdims=True) + 1e-5)
                 * gamma + beta,
         })
-        assert_close(y, want, rtol=1e-8, atol=1e-10, err_msg=f"batchnorm_forward: {message}")
+        assert close(y, want, rtol=1e-8, atol=1e-10), f"batchnorm_forward: {message}"
 
 
 def test_backward_matches_autograd_with_a_random_upstream(drill):
@@ -59,7 +59,7 @@ def test_backward_matches_autograd_with_a_random_upstream(drill):
             "dx ignores that the mean and variance depend on x (dy * gamma / std is only "
             "the first of three terms)": dy * gamma / std,
         })
-        assert_close(dx, want_dx, rtol=1e-7, atol=1e-9, err_msg=f"dx: {message}")
+        assert close(dx, want_dx, rtol=1e-7, atol=1e-9), f"dx: {message}"
         assert_close(np.sum(dx, axis=0), 0.0, atol=1e-9,
                      err_msg="dx must sum to 0 over the batch (a shift of x changes nothing)")
 

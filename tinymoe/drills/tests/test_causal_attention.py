@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tinymoe as tm
-from tinymoe.grading.feedback import assert_close, diagnose
+from tinymoe.grading.feedback import assert_close, close, diagnose
 
 
 def _engine(q, k, v, causal, scale=None):
@@ -35,8 +35,8 @@ def test_matches_the_engine_without_mask(drill):
             "scores must be divided by sqrt(d)": _engine(q, k, v, False, 1.0)[1],
             "scores are divided by sqrt(d), not by d": _engine(q, k, v, False, d)[1],
         })
-        assert_close(weights, want_w, rtol=1e-8, atol=1e-12,
-                     err_msg=f"weights for q{q.shape} k{k.shape}: {message}")
+        assert close(weights, want_w, rtol=1e-8, atol=1e-12), (
+            f"weights for q{q.shape} k{k.shape}: {message}")
         assert_close(out, want_out, rtol=1e-8, atol=1e-12, err_msg="out must be weights @ v")
 
 
@@ -46,6 +46,9 @@ def test_causal_mask(drill):
     q, k, v = _qkv(rng, (2,), n, n, d, 3)
     out, weights = drill.attention(q.copy(), k.copy(), v.copy(), causal=True)
     weights = np.asarray(weights)
+    assert np.all(np.isfinite(weights)), (
+        "causal: some rows of weights are nan: a row whose keys are all masked (query 0 "
+        "must still see key 0: mask only j > i, keep the diagonal)")
     assert np.all(weights[..., np.triu_indices(n, 1)[0], np.triu_indices(n, 1)[1]] == 0), (
         "causal: weights above the diagonal (future keys) must be exactly 0")
     assert_close(np.diagonal(weights, axis1=-2, axis2=-1)[..., 0], 1.0, rtol=1e-12,

@@ -5,7 +5,7 @@ closed loop in which the updates balance a skewed router."""
 import numpy as np
 
 import tinymoe as tm
-from tinymoe.grading.feedback import assert_close, diagnose
+from tinymoe.grading.feedback import assert_close, close, diagnose
 from tinymoe.moe.routers import deepseek as engine_deepseek
 
 
@@ -40,7 +40,7 @@ def test_route_matches_the_engine(drill):
             "gates must be normalised over the k selected experts":
                 np.take_along_axis(s, want_idx, axis=1),
         })
-        assert_close(gates, want_gates, rtol=1e-9, atol=1e-12, err_msg=f"gates: {message}")
+        assert close(gates, want_gates, rtol=1e-9, atol=1e-12), f"gates: {message}"
 
 
 def test_update_rule(drill):
@@ -59,7 +59,7 @@ def test_update_rule(drill):
         "the step is gamma * sign(mean - load), not proportional to the load gap":
             bias + gamma * (load.mean() - load),
     })
-    assert_close(got, want, rtol=1e-12, err_msg=f"update_bias: {message}")
+    assert close(got, want, rtol=1e-12), f"update_bias: {message}"
     balanced = np.tile(np.arange(n_experts), (2, 1)).T  # each expert twice
     assert_close(drill.update_bias(bias, balanced, gamma), bias, rtol=1e-12,
                  err_msg="a perfectly balanced load must leave the bias unchanged")

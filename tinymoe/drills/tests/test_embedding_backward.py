@@ -4,7 +4,7 @@ autograd gradient of the table for a random upstream), with many repeated ids.""
 import numpy as np
 
 import tinymoe as tm
-from tinymoe.grading.feedback import assert_close, diagnose
+from tinymoe.grading.feedback import assert_close, close, diagnose
 
 
 def _engine(ids, W, dout):
@@ -43,8 +43,8 @@ def test_backward_accumulates_repeated_ids(drill):
             "repeated ids keep only one gradient (dW[ids] += dout does not accumulate "
             "duplicates): use np.add.at": last_write,
         })
-        assert_close(got, want, rtol=1e-12, atol=1e-12,
-                     err_msg=f"embedding_backward with ids {shape}: {message}")
+        assert close(got, want, rtol=1e-12, atol=1e-12), (
+            f"embedding_backward with ids {shape}: {message}")
 
 
 def test_worked_example_and_unused_rows(drill):

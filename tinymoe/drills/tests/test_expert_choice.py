@@ -4,7 +4,7 @@ invariants (every expert takes exactly C tokens, gates are p[token, expert])."""
 import numpy as np
 
 import tinymoe as tm
-from tinymoe.grading.feedback import assert_close, diagnose
+from tinymoe.grading.feedback import assert_close, close, diagnose
 from tinymoe.moe.routers import expert_choice as engine_expert_choice
 
 
@@ -37,7 +37,7 @@ def test_matches_the_engine(drill):
             "gates are raw logits; use the softmax probabilities p[t, e]":
                 np.take_along_axis(logits.T, want_token, axis=1),
         })
-        assert_close(gate, want_gate, rtol=1e-9, atol=1e-12, err_msg=f"gate: {message}")
+        assert close(gate, want_gate, rtol=1e-9, atol=1e-12), f"gate: {message}"
 
 
 def test_perfect_balance_and_gates_are_probabilities(drill):
@@ -55,7 +55,9 @@ def test_perfect_balance_and_gates_are_probabilities(drill):
                  err_msg="gate[e, j] must equal p[token[e, j], e]")
 
 
-def test_capacity_is_clipped_to_the_number_of_tokens(drill):
+def test_capacity_is_clipped_to_1_and_T(drill):
     logits = np.random.default_rng(2).standard_normal((3, 4))
     token, _ = drill.expert_choice(logits, 10)
     assert np.shape(token) == (4, 3), "a capacity above T is clipped to T"
+    token, _ = drill.expert_choice(logits, 0)
+    assert np.shape(token) == (4, 1), "a capacity below 1 is clipped to 1"

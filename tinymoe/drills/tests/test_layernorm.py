@@ -5,7 +5,7 @@ import numpy as np
 
 import tinymoe as tm
 from tinymoe.gradcheck import numerical_gradient
-from tinymoe.grading.feedback import assert_close, diagnose
+from tinymoe.grading.feedback import assert_close, close, diagnose
 
 
 def _engine(x, gamma, beta, dy, eps):
@@ -36,8 +36,8 @@ def test_forward_matches_the_engine(drill):
             "layer norm normalises each row over its last axis (features), not over the "
             "batch (that is batch norm)": batch_axis,
         })
-        assert_close(y, want, rtol=1e-8, atol=1e-10,
-                     err_msg=f"layernorm_forward on shape {x.shape}: {message}")
+        assert close(y, want, rtol=1e-8, atol=1e-10), (
+            f"layernorm_forward on shape {x.shape}: {message}")
 
 
 def test_backward_matches_autograd_with_a_random_upstream(drill):
@@ -58,7 +58,7 @@ def test_backward_matches_autograd_with_a_random_upstream(drill):
         message = diagnose(dx, want_dx, {
             "dx ignores that the row's mean and variance depend on x": dy * gamma / std,
         })
-        assert_close(dx, want_dx, rtol=1e-7, atol=1e-9, err_msg=f"dx: {message}")
+        assert close(dx, want_dx, rtol=1e-7, atol=1e-9), f"dx: {message}"
         assert_close(np.sum(dx, axis=-1), 0.0, atol=1e-9,
                      err_msg="each row of dx must sum to 0 (adding a constant to a row "
                              "changes nothing)")

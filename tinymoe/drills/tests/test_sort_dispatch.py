@@ -4,7 +4,7 @@ assignment at a time (einsum) for the output."""
 
 import numpy as np
 
-from tinymoe.grading.feedback import assert_close, diagnose
+from tinymoe.grading.feedback import assert_close, close, diagnose
 from tinymoe.moe.dispatch import sort_by_expert as engine_sort
 
 
@@ -55,12 +55,16 @@ def test_dispatch_matches_the_definition(drill):
         last_write[token[order]] = gate[order, None] * per[order]
         no_gate = np.zeros_like(want)
         np.add.at(no_gate, token, per)
+        mixed = np.zeros_like(want)
+        np.add.at(mixed, token, gate[:, None] * per[order])
         message = diagnose(got, want, {
+            "outputs computed in expert order are scattered with the unsorted token ids: "
+            "scatter with token[order] (and gate[order])": mixed,
             "repeated tokens overwrite instead of adding (y[idx] += v with repeated idx adds "
             "once): use np.add.at": last_write,
             "the gates are not applied": no_gate,
         })
-        assert_close(got, want, rtol=1e-9, atol=1e-12, err_msg=f"moe_dispatch: {message}")
+        assert close(got, want, rtol=1e-9, atol=1e-12), f"moe_dispatch: {message}"
         unrouted = np.setdiff1d(np.arange(n_tokens), token)
         assert_close(np.asarray(got)[unrouted], 0.0,
                      err_msg="a token with no assignment must get a zero row")

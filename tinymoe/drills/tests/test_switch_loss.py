@@ -4,7 +4,7 @@
 import numpy as np
 
 import tinymoe as tm
-from tinymoe.grading.feedback import assert_close, diagnose
+from tinymoe.grading.feedback import assert_close, close, diagnose
 from tinymoe.moe.losses import switch_loss as engine_switch_loss
 
 
@@ -32,7 +32,7 @@ def test_value_matches_the_engine_on_random_top_k_routing(drill):
             "f_i divides by the number of assignments A = k*T, not by T":
                 n_experts * np.sum(f / n_tokens * probs.mean(axis=0)),
         })
-        assert_close(got, want, rtol=1e-9, err_msg=f"switch_loss: {message}")
+        assert close(got, want, rtol=1e-9), f"switch_loss: {message}"
 
 
 def test_closed_forms_perfect_balance_is_one_and_collapse_is_E(drill):

@@ -4,7 +4,7 @@ invariants (gates sum to 1 for k > 1, k = 1 keeps the raw probability)."""
 import numpy as np
 
 import tinymoe as tm
-from tinymoe.grading.feedback import assert_close, diagnose
+from tinymoe.grading.feedback import assert_close, close, diagnose
 from tinymoe.moe.routers import topk as engine_topk
 
 
@@ -36,7 +36,7 @@ def test_matches_the_engine_for_random_k(drill):
                 np.exp(np.take_along_axis(probs, want_idx, axis=1))
                 / np.exp(np.take_along_axis(probs, want_idx, axis=1)).sum(1, keepdims=True),
         })
-        assert_close(gates, want_gates, rtol=1e-9, atol=1e-12, err_msg=f"gates: {message}")
+        assert close(gates, want_gates, rtol=1e-9, atol=1e-12), f"gates: {message}"
         assert_close(np.sum(gates, axis=1), 1.0, rtol=1e-9,
                      err_msg="with k > 1 the gates of each token must sum to 1")
 
@@ -51,7 +51,7 @@ def test_k_equal_1_keeps_the_raw_probability(drill):
         "with k = 1 the gate must stay the raw probability p (renormalising makes it 1 and "
         "the router gets no gradient)": np.ones_like(want_gates),
     })
-    assert_close(gates, want_gates, rtol=1e-9, err_msg=f"k=1 gates: {message}")
+    assert close(gates, want_gates, rtol=1e-9), f"k=1 gates: {message}"
 
 
 def test_ties_and_large_logits(drill):

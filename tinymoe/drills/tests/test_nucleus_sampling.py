@@ -66,6 +66,21 @@ def test_filters_keep_the_right_sets(drill, case):
                 f"least likely token it still has mass {mass - weakest:.4f} >= p")
 
 
+def _filtered_probs(z, temperature, k, p):
+    """The distribution sample() must draw from, for one row of logits z (V,)."""
+    want = _softmax(z / temperature)
+    if k is not None:
+        want = np.where(z < np.sort(z)[-k], 0.0, want)
+        want /= want.sum()
+    if p is not None:
+        order = np.argsort(-want, kind="stable")
+        before = np.cumsum(want[order]) - want[order]
+        keep = np.zeros(len(z), bool)
+        keep[order[before < p]] = True
+        want = np.where(keep, want, 0) / want[keep].sum()
+    return want
+
+
 def test_sample_frequencies_and_never_a_filtered_token(drill):
     rng = np.random.default_rng(1684)
     v, draws = 6, 20000
@@ -73,16 +88,7 @@ def test_sample_frequencies_and_never_a_filtered_token(drill):
     rows = np.tile(z, (draws, 1))
     for temperature, k, p in ((1.0, None, None), (0.5, 3, None), (2.0, None, 0.7),
                               (1.0, 4, 0.8)):
-        filtered = rows[:1] / temperature
-        if k is not None:
-            filtered = np.where(filtered < np.sort(filtered)[0, -k], -np.inf, filtered)
-        want = _softmax(filtered)[0]
-        if p is not None:
-            order = np.argsort(-want, kind="stable")
-            before = np.cumsum(want[order]) - want[order]
-            keep = np.zeros(v, bool)
-            keep[order[before < p]] = True
-            want = np.where(keep, want, 0) / want[keep].sum()
+        want = _filtered_probs(z, temperature, k, p)
         ids = np.asarray(drill.sample(rows, np.random.default_rng(7), temperature, k, p))
         context = f"sample(temperature={temperature}, k={k}, p={p})"
         assert ids.shape == (draws,), f"{context} returned shape {ids.shape}; expected ({draws},)"
@@ -92,7 +98,13 @@ def test_sample_frequencies_and_never_a_filtered_token(drill):
             f"{np.flatnonzero(banned).tolist()}"
         band = 5 * np.sqrt(want * (1 - want) / draws) + 1e-9
         bad = np.abs(freq - want) > band
-        assert not bad.any(), (
-            f"{context}: token frequencies {np.round(freq, 3).tolist()} differ from the "
-            f"filtered softmax {np.round(want, 3).tolist()} by more than 5 sigma (temperature "
-            "divides the logits before filtering; sample from the softmax of what is kept)")
+        if bad.any():
+            untempered = _filtered_probs(z, 1.0, k, p)
+            hint = ("it always returns the most likely token (greedy), it does not sample"
+                    if freq.max() == 1 else "the temperature is ignored" if temperature != 1
+                    and np.all(np.abs(freq - untempered) < 5 * np.sqrt(
+                        untempered * (1 - untempered) / draws) + 1e-9)
+                    else "sample from the softmax of the kept logits")
+            raise AssertionError(
+                f"{context}: token frequencies {np.round(freq, 3).tolist()} differ from the "
+                f"filtered softmax {np.round(want, 3).tolist()} by more than 5 sigma ({hint})")

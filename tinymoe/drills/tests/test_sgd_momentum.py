@@ -20,13 +20,17 @@ def _run_both(drill, seed, steps=5, **hp):
         p, buf = drill.sgd_momentum_step(p, g.copy(), buf, **hp)
         t.grad = g.copy()
         opt.step()
-        yield k, p, t.data
+        yield k, p, t.data, p0, g
 
 
 @pytest.mark.parametrize("nesterov", [False, True])
 def test_matches_engine_over_several_steps(drill, nesterov):
     hp = dict(lr=0.05, momentum=0.9, weight_decay=0.01, nesterov=nesterov)
-    for k, p, want in _run_both(drill, 1801 + nesterov, **hp):
+    for k, p, want, p0, g in _run_both(drill, 1801 + nesterov, **hp):
+        ema = p0 - 0.05 * (g + 0.01 * p0) * (1 + 0.9 * 0.1 if nesterov else 0.1)
+        if k == 0 and np.shape(p) == p0.shape and np.allclose(p, ema, rtol=1e-9):
+            pytest.fail("the first step uses buf = (1 - momentum) g, an average: PyTorch's SGD "
+                        "accumulates buf = momentum * buf + g, so buf = g on the first step")
         if k == 0 and not np.allclose(p, want, rtol=1e-12):
             pytest.fail("the first step is wrong: buf starts as the gradient g (with the weight "
                         "decay folded in), so the first step is p - lr * g"

@@ -7,6 +7,8 @@ and computes gradients by reverse-mode automatic differentiation:
 - Operators returning new `Value`s: `a + b`, `a * b`, `-a`, `a - b`, `a ** k` (`k` a Python
   int or float, not a Value), `a / b`, and the same with a plain number on either side
   (`2 * a`, `1 - a`, `1 / a`); methods `a.tanh()`, `a.exp()`, `a.relu()` (derivative 0 at 0).
+  Negation, subtraction, division and the reflected forms are already written in terms of
+  `+`, `*` and `**`: you write `+`, `*`, `**`, `tanh`, `exp`, `relu` and `backward`.
 - `out.backward()`: sets `out.grad = 1` and fills `.grad` of every `Value` that `out`
   depends on with `d out / d that value`.
 
@@ -22,7 +24,9 @@ Constraints: pure Python (no NumPy needed). A value used several times (`a * a`,
 above) must get the SUM of the gradients of its uses. Visit nodes in reverse topological
 order so that each node's grad is complete before it is passed on; graphs can be deep (a
 chain of 5000 operations must work: no recursion-depth error). Calling `backward()` on a
-fresh graph assumes the grads start at 0.
+fresh graph assumes the grads start at 0. How you record the graph is up to you (extend
+`__init__` as you like); only `Value(x)`, the operators, `.data`, `.grad` and `backward()`
+are tested.
 """
 
 import math

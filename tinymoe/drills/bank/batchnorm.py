@@ -27,7 +27,7 @@ evaluation mode are not part of this drill.
 
 import numpy as np
 
-LEVEL = "medium"
+LEVEL = "hard"
 TOPICS = ("normalization", "backprop")
 MINUTES = 25
 KIND = "implement"

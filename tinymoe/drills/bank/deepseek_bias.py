@@ -20,8 +20,8 @@ Example: z = [[0, 0, 2]], b = [0, 3, 0], k = 2: s ~ [.5, .5, .881]; s + b ~ [.5,
 .881] selects [1, 2]; gates ~ [.5, .881] / 1.381 = [.362, .638]. Then with gamma = 0.1
 the load is [0, 1, 1], mean 2/3: the new bias is [0.1, 2.9, -0.1].
 
-Constraints: NumPy only, no Python loop over tokens; use a sigmoid that does not
-overflow for logits of -1e3.
+Constraints: NumPy only, no Python loop over tokens; the helper `_sigmoid` (given) does
+not overflow for logits of -1e3.
 """
 
 import numpy as np

@@ -8,8 +8,9 @@ for router logits z of shape (T, E). Small logits keep the router's softmax in a
 numerical range (in bfloat16 a logit of 100 already loses most of its digits).
 
 Write:
-- `z_loss(logits)`: logits (T, E) -> float, stable for any finite logits (logits of
-  1e3 must not give inf or nan: shift by the row max inside the logsumexp).
+- `logsumexp(z)`: (T, E) -> (T,), log(sum_i exp(z_ti)) computed stably (shift by the row
+  max: logits of 1e3 must not give inf or nan).
+- `z_loss(logits)`: logits (T, E) -> float, stable for any finite logits.
 - `z_loss_grad(logits)`: dL_z/dlogits (T, E). Hint: d logsumexp / dz = softmax(z).
 
 Example: logits = [[0, 0], [ln 3, ln 3]]: logsumexp = [ln 2, ln 6],
@@ -26,16 +27,18 @@ MINUTES = 10
 KIND = "implement"
 
 
-def _logsumexp(z):
+def logsumexp(z):
     """Stable logsumexp over the last axis: (T, E) -> (T,)."""
+    # BEGIN SOLUTION
     m = z.max(axis=-1)
     return m + np.log(np.exp(z - m[:, None]).sum(axis=-1))
+    # END SOLUTION
 
 
 def z_loss(logits):
     """mean over tokens of logsumexp(logits)^2; logits (T, E) -> float."""
     # BEGIN SOLUTION
-    lse = _logsumexp(logits)
+    lse = logsumexp(logits)
     return float(np.mean(lse**2))
     # END SOLUTION
 
@@ -43,7 +46,7 @@ def z_loss(logits):
 def z_loss_grad(logits):
     """dL_z/dlogits (T, E) = 2 * lse_t * softmax(z_t) / T."""
     # BEGIN SOLUTION
-    lse = _logsumexp(logits)
+    lse = logsumexp(logits)
     softmax = np.exp(logits - lse[:, None])
     return 2.0 * lse[:, None] * softmax / logits.shape[0]
     # END SOLUTION

@@ -5,7 +5,8 @@ ST-MoE (Zoph et al. 2022) keeps router logits small with the z-loss
     L_z = (1/T) * sum_t ( logsumexp_i z_ti )^2
 
 for router logits z of shape (T, E). Small logits keep the router's softmax in a safe
-numerical range (in bfloat16 a logit of 100 already loses most of its digits).
+numerical range: in bfloat16, logits near 100 are 0.5 apart, so the softmax can no longer
+tell close logits apart, and exp of large logits overflows.
 
 Write:
 - `logsumexp(z)`: (T, E) -> (T,), log(sum_i exp(z_ti)) computed stably (shift by the row

@@ -104,7 +104,8 @@ def start(paths: list[Path], impl: str, report: Path, cwd: Path | None = None):
     cmd = [sys.executable, "-m", "pytest", *map(str, paths), f"--drill-impl={impl}",
            "-p", "tinymoe.drills.runner", "-p", "no:cacheprovider", "-q", "--tb=short",
            "-o", "addopts="]
-    env = {**os.environ, REPORT_ENV: str(report)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    env[REPORT_ENV] = str(report)  # (a pytest-xdist worker's variables stay out of the child)
     return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 

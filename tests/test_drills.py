@@ -193,6 +193,14 @@ def test_spot_the_bug_block_needs_one_buggy_part(tmp_path):
         core.parse(path)
 
 
+def test_spot_the_bug_correct_part_must_return_before_the_bug(tmp_path):
+    """Otherwise the reference falls through into the broken code and runs it too."""
+    path = tmp_path / "falls_through.py"
+    path.write_text(BUGGY.replace("        return y\n        # BUGGY", "        # BUGGY", 1))
+    with pytest.raises(core.DrillError, match="falls_through.py.*must end with a `return`"):
+        core.parse(path).handout()
+
+
 # --- the commands, end to end in a temporary checkout ----------------------------------------
 
 class Clock:

@@ -144,6 +144,12 @@ def handout_text(source: str, slug: str, kind: str, filename: str = "<drill>") -
             if len(buggy) != 1:
                 raise DrillError(f"{filename}:{begin + 1}: a spot-the-bug block needs exactly "
                                  "one '# BUGGY' line between its correct and its broken code")
+            correct = [ln for ln in body[:buggy[0]]
+                       if ln.strip() and not ln.lstrip().startswith("#")]
+            if not correct or not correct[-1].startswith(indent + "return"):
+                raise DrillError(f"{filename}:{begin + 1}: the correct part of a spot-the-bug "
+                                 "block must end with a `return` at the block's indentation, "
+                                 "or the reference runs the broken code too")
             broken = textwrap.dedent("\n".join(body[buggy[0] + 1:])).splitlines()
             if not any(line.strip() for line in broken):
                 raise DrillError(f"{filename}:{begin + 1}: the BUGGY part is empty")

@@ -196,3 +196,32 @@ def test_variant_format(tmp_path):
     variant = mutants.parse_variant(path)
     assert (variant.kind, variant.exercise, variant.slug) == ("alternative", "99.1", "alt_loop")
     assert variant.description == "a loop."
+
+
+def test_alternatives_with_disjoint_definitions_are_batched(tmp_path):
+    folder = tmp_path / "99_toy"
+    folder.mkdir()
+    bodies = {
+        "99_1__alt_a.py": "import numpy as np\n\n\ndef double(x):\n    return x + x\n",
+        "99_2__alt_b.py": "import numpy as np\n\n\ndef square(x):\n    return x ** 2\n",
+        "99_1__alt_c.py": "def double(x):\n    return 2.0 * x\n",  # clashes with alt_a
+        "99_1__mut.py": "def square(x):\n    return x\n",  # a mutant: never batched
+    }
+    for name, body in bodies.items():
+        kind = "mutant" if "mut" in name else "alternative"
+        (folder / name).write_text(f'"""{kind} 99.{name[3]}: x."""\n\n{body}')
+    variants = [mutants.parse_variant(folder / name) for name in bodies]
+    groups = [[v.slug for v in group] for group in mutants.batch_alternatives(variants)]
+    assert groups == [["alt_a", "alt_b"], ["alt_c"]]
+
+
+def test_a_batch_that_loses_points_is_regraded_member_by_member(toy_root, capsys):
+    # alt_power and alt_breaks_double define different names, so they are batched; the
+    # batch loses 99.1's points and the report must still blame only alt_breaks_double
+    folder = toy_root / "tests" / "exercises" / "mutants" / "99_toy"
+    variants = [mutants.parse_variant(folder / name)
+                for name in ("99_2__alt_power.py", "99_2__alt_breaks_double.py")]
+    assert len(mutants.batch_alternatives(variants)) == 1
+    _, results = mutants.run_lesson(toy_root, "99_toy", variants, timeout=10)
+    assert mutants.judge(variants[0], results[str(variants[0].path)])[0]
+    assert not mutants.judge(variants[1], results[str(variants[1].path)])[0]

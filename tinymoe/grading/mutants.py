@@ -17,6 +17,11 @@ if it does not score full marks, nothing is counted.
 prints one line per variant and `mutants caught: N/M`, `alternatives at full marks: A/B`;
 exit status 1 if a mutant survives, an alternative loses points, or something is broken.
 
+Alternatives whose top-level definitions do not overlap are graded together, appended one
+after the other to the same submission: a batch at full marks puts each of its members at
+full marks (none replaces another's code), and a batch that loses points is graded again
+member by member, so the report still names the culprit.
+
 Each lesson runs in one worker process, which grades the reference in-process (doing every
 import once) and then forks a child per variant that calls `pytest.main` (no interpreter
 start-up or imports per variant, and no state carried from one variant to the next);
@@ -53,6 +58,7 @@ DEFAULT_TIMEOUT_S = 20.0
 GRACE_S = 15.0  # a worker silent this long past the per-test limit is killed
 STARTUP_S = 300.0  # ... or this long before its first test starts (imports, collection)
 BASELINE = "reference"
+BATCH_SEP = "+"  # joins the paths of alternatives graded as one submission
 
 
 @dataclass
@@ -259,16 +265,17 @@ def _worker(root: Path, lesson: str, files: list[str], events: Path, timeout: fl
         return
     source = (solutions / f"{lesson}.py").read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="tinymoe-mutants-") as tmp:
-        for name in [BASELINE, *files]:
-            variant = None if name == BASELINE else parse_variant(Path(name))
-            slug = "reference" if variant is None else variant.path.stem
-            folder = Path(tmp) / f"m{slug}"
+        for number, name in enumerate([BASELINE, *files]):
+            members = [] if name == BASELINE else [parse_variant(Path(p))
+                                                   for p in name.split(BATCH_SEP)]
+            variant = members[0] if len(members) == 1 else None
+            folder = Path(tmp) / f"m{number}"
             folder.mkdir()
             for lesson_path in solutions.glob("[0-9][0-9]_*.py"):  # lessons it may import
                 shutil.copy(lesson_path, folder / lesson_path.name)
-            extra = "" if variant is None else variant.path.read_text(encoding="utf-8")
+            extra = "\n\n".join(m.path.read_text(encoding="utf-8") for m in members)
             (folder / f"{lesson}.py").write_text(source + "\n\n" + extra, encoding="utf-8")
-            if variant is None:
+            if not members:
                 # The trusted reference runs in this process (also when resuming, unreported):
                 # every import the tests need happens once, and the forked children inherit it.
                 if with_reference:
@@ -278,7 +285,7 @@ def _worker(root: Path, lesson: str, files: list[str], events: Path, timeout: fl
                     continue
             else:
                 beat({"event": "start", "name": name})
-                exercise = variant.exercise if variant.kind == "mutant" else None
+                exercise = variant.exercise if variant and variant.kind == "mutant" else None
                 outcome = _grade_in_child(root, tests, folder, exercise, timeout, beat)
             beat({"event": "done", "name": name, "earned": outcome.earned,
                   "possible": outcome.possible, "messages": outcome.messages,
@@ -300,12 +307,67 @@ def _read(events: Path) -> list[dict]:
     return found
 
 
+def defined_names(path: Path) -> set[str]:
+    """The top-level names a variant file (re)defines: functions, classes, assignments
+    (imports are left out: two variants importing the same module do not conflict)."""
+    names = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return names
+
+
+def batch_alternatives(variants: list[Variant]) -> list[list[Variant]]:
+    """Alternatives grouped so that no two in a group define the same top-level name
+    (first fit, in order); each group is graded as one submission."""
+    groups: list[tuple[list[Variant], set[str]]] = []
+    for variant in (v for v in variants if v.kind == "alternative"):
+        names = defined_names(variant.path)
+        for members, taken in groups:
+            if not names & taken:
+                members.append(variant)
+                taken.update(names)
+                break
+        else:
+            groups.append(([variant], set(names)))
+    return [members for members, _ in groups]
+
+
 def run_lesson(root: Path, lesson: str, variants: list[Variant],
                timeout: float = DEFAULT_TIMEOUT_S,
                grace: float = GRACE_S) -> tuple[Outcome, dict[str, Outcome]]:
     """Grade the reference and every variant of one lesson; returns (reference, by path).
-    A worker silent for timeout + grace seconds is killed (see the module docstring)."""
-    todo = [str(v.path) for v in variants]
+    Alternatives are graded in batches first (see the module docstring); a worker silent
+    for timeout + grace seconds is killed."""
+    batches = [group for group in batch_alternatives(variants) if len(group) > 1]
+    batched = {str(v.path) for group in batches for v in group}
+    reference, results = _run_submissions(
+        root, lesson,
+        [str(v.path) for v in variants if str(v.path) not in batched]
+        + [BATCH_SEP.join(str(v.path) for v in group) for group in batches],
+        timeout, grace)
+    retry = []
+    for group in batches:
+        outcome = results.pop(BATCH_SEP.join(str(v.path) for v in group))
+        if judge(group[0], outcome)[0]:
+            results.update({str(v.path): outcome for v in group})
+        else:
+            retry += [str(v.path) for v in group]
+    if retry:
+        results.update(_run_submissions(root, lesson, retry, timeout, grace,
+                                        with_reference=False)[1])
+    return reference, results
+
+
+def _run_submissions(root: Path, lesson: str, todo: list[str], timeout: float, grace: float,
+                     with_reference: bool = True) -> tuple[Outcome | None, dict[str, Outcome]]:
+    """Grade the reference (unless told not to) and each submission in `todo` (a variant's
+    path, or several joined by BATCH_SEP) in worker processes; (reference, by name)."""
+    todo = list(todo)
+    expected = len(todo)
     results: dict[str, Outcome] = {}
     reference = None
     first = True
@@ -314,7 +376,7 @@ def run_lesson(root: Path, lesson: str, variants: list[Variant],
             events, log = Path(tmp) / "events.jsonl", Path(tmp) / "worker.log"
             command = [sys.executable, "-m", "tinymoe.grading.mutants", "--worker", lesson,
                        "--events", str(events), "--timeout", f"{timeout:g}", *todo]
-            if not first:
+            if not (first and with_reference):
                 command.append("--skip-reference")
             env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
             env.pop("TINYMOE_FAST", None)
@@ -339,14 +401,14 @@ def run_lesson(root: Path, lesson: str, variants: list[Variant],
                 else:
                     results[event["name"]] = outcome
                 started = None
-        if first and reference is None and started != BASELINE:
+        if first and with_reference and reference is None and started != BASELINE:
             raise RuntimeError(f"lesson {lesson}: the worker failed to start:\n{tail}")
         if started is not None:  # the worker died inside this submission's tests
             why = "hung (killed)" if killed else f"crashed (exit code {proc.returncode})"
             if started == BASELINE:
                 raise RuntimeError(f"lesson {lesson}: the reference solution {why}:\n{tail}")
             results[started] = Outcome(started, error=f"the test run {why}")
-        elif proc.returncode != 0 and len(results) < len(variants):
+        elif proc.returncode != 0 and len(results) < expected:
             raise RuntimeError(f"lesson {lesson}: worker exited with {proc.returncode}:\n{tail}")
         first = False
         todo = [name for name in todo if name not in results]

@@ -2,10 +2,27 @@
 FLOPs, memory, all-to-all traffic, GPU-hours, the CLI and the plot."""
 
 import dataclasses
+import math
+import re
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 
-from tinymoe.scale import MODELS, ModelConfig, count_params
+from tinymoe.scale import (
+    MODELS,
+    ModelConfig,
+    alltoall_bytes_per_token,
+    count_params,
+    flops_per_token,
+    gpu_hours,
+    matmul_weights_per_token,
+    memory_per_device,
+    training_flops,
+)
+from tinymoe.scale.__main__ import main
+from tinymoe.scale.plot import plot_params
 
 B = 1e9
 
@@ -147,3 +164,194 @@ def test_moe_every_other_layer_and_leading_dense_layers():
 def test_bad_config_names_the_field(over, field):
     with pytest.raises(ValueError, match=f"ModelConfig.*{field}"):
         moe(**over)
+
+
+# ---------------------------------------------------------------- FLOPs and GPU-hours
+
+def tiny_dense():
+    return ModelConfig(name="tiny", n_layers=1, d_model=8, vocab_size=10, n_heads=2,
+                       n_kv_heads=2, head_dim=4, attention="mha", d_ff_dense=16,
+                       ffn_matrices=2, tied_embeddings=False)
+
+
+def test_flops_of_one_layer_dense_model_by_hand():
+    weights = 4 * 8 * 8 + 2 * 8 * 16 + 10 * 8  # attention, FFN, output projection
+    per_key = 2 * 2 * (4 + 4)  # 2 heads, q.k over 4 and the value sum over 4, 2 FLOPs each
+    causal = flops_per_token(tiny_dense(), seq_len=5)
+    assert causal.matmul == 2 * weights == 1184
+    assert causal.attention == per_key * (5 + 1) / 2  # 3 keys on average
+    assert causal.total == causal.matmul + causal.attention
+    assert flops_per_token(tiny_dense(), seq_len=5, causal=False).attention == per_key * 5
+
+
+def test_encoder_decoder_attention_by_hand():
+    cfg = dataclasses.replace(tiny_dense(), n_layers=2, n_cross_attn_layers=1)
+    per_key = 2 * 2 * (4 + 4)
+    # encoder self-attention: 5 keys; decoder self-attention: 3 on average; cross: 5
+    assert flops_per_token(cfg, seq_len=5).attention == per_key * (5 + 3 + 5)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_matmul_weights_are_active_parameters_less_norms_and_router_biases(name):
+    cfg = MODELS[name]
+    params = count_params(cfg)
+    biases = cfg.n_moe_layers * cfg.n_routed_experts * int(cfg.router_bias)
+    assert matmul_weights_per_token(cfg) == (params.active_matmul - params.by_part["norms"]
+                                             - biases)
+
+
+def test_training_is_6nd_plus_attention():
+    cfg = MODELS["mixtral-8x7b"]
+    n, tokens = matmul_weights_per_token(cfg), 1e9
+    attention = flops_per_token(cfg, 2048).attention
+    assert math.isclose(training_flops(cfg, tokens, 2048), 6 * n * tokens + 3 * attention * tokens)
+    long, short = (flops_per_token(cfg, t, causal=False).attention for t in (4096, 2048))
+    assert math.isclose(long, 2 * short)
+
+
+def test_deepseek_v3_gpu_hours_within_2x_of_published():
+    # DeepSeek-V3 Technical Report, Table 1: 2.788M H800 GPU-hours in all (2.664M of them
+    # for pre-training on 14.8T tokens, the rest context extension and post-training).
+    # Stated here: H800 dense bf16 peak 989 TFLOP/s, MFU 0.3, pre-training length 4096.
+    published = 2.788e6
+    hours = gpu_hours(training_flops(MODELS["deepseek-v3"], 14.8e12, 4096), 989e12, 0.3)
+    assert 0.5 < hours / published < 2, hours
+    plain_6nd = 6 * 37e9 * 14.8e12  # the issue's 6 N_active D with the published N
+    assert 0.5 < gpu_hours(plain_6nd, 989e12, 0.3) / published < 2
+
+
+def test_gpu_hours_by_hand_and_bad_input():
+    assert gpu_hours(3600e12, 1e12, 0.5) == 2.0
+    for bad in (dict(mfu=0), dict(mfu=1.5), dict(peak_flops=0), dict(flops=-1.0)):
+        kwargs = {**dict(flops=1e15, peak_flops=1e12, mfu=0.5), **bad}
+        with pytest.raises(ValueError, match=f"gpu_hours: {next(iter(bad))}"):
+            gpu_hours(**kwargs)
+    with pytest.raises(ValueError, match="seq_len"):
+        flops_per_token(tiny_dense(), 0)
+    with pytest.raises(ValueError, match="tokens"):
+        training_flops(tiny_dense(), -5, 16)
+
+
+# ---------------------------------------------------------------- memory and all-to-all
+
+def test_memory_without_sharding_is_a_full_replica():
+    cfg = moe()
+    total = count_params(cfg).total
+    mem = memory_per_device(cfg, dp=4, ep=1, param_bytes=2, grad_bytes=4, optim_bytes=12)
+    assert mem["params"] == total
+    assert (mem["weights"], mem["gradients"], mem["optimizer"]) == (2 * total, 4 * total,
+                                                                      12 * total)
+    assert mem["total"] == 18 * total
+
+
+def test_expert_parallel_memory_by_hand():
+    cfg = moe()  # 4 MoE layers of 8 experts, each 3 x 32 x 16
+    params = count_params(cfg)
+    routed = 4 * 8 * 3 * 32 * 16
+    assert params.by_part["routed_experts"] == routed
+    mem = memory_per_device(cfg, dp=4, ep=2)
+    assert mem["expert_params"] == routed / 2
+    assert mem["params"] == params.total - routed + routed / 2
+    # ZeRO-1 over dp = 4: replicated state / 4, expert state over its dp / ep = 2 copies
+    zero1 = memory_per_device(cfg, dp=4, ep=2, zero=1)
+    assert zero1["optimizer"] == 12 * ((params.total - routed) / 4 + routed / 2 / 2)
+    assert zero1["weights"] == mem["weights"]
+
+
+@pytest.mark.parametrize("dp, ep, pp", [(4, 2, 1), (8, 8, 2), (2, 1, 3)])
+def test_zero3_stores_every_parameter_once(dp, ep, pp):
+    cfg = moe()
+    mem = memory_per_device(cfg, dp=dp, ep=ep, pp=pp, zero=3, param_bytes=2)
+    assert math.isclose(mem["weights"] * dp * pp, 2 * count_params(cfg).total)
+
+
+def test_memory_shrinks_with_ep_and_zero():
+    cfg = MODELS["deepseek-v3"]
+    by_ep = [memory_per_device(cfg, dp=256, ep=ep)["total"] for ep in (1, 8, 64, 256)]
+    assert all(a > b for a, b in zip(by_ep, by_ep[1:]))
+    by_zero = [memory_per_device(cfg, dp=256, ep=8, zero=z)["total"] for z in range(4)]
+    assert all(a > b for a, b in zip(by_zero, by_zero[1:]))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(dp=4, ep=3), "ep=3 must divide dp=4"), (dict(dp=16, ep=16), "n_routed_experts=8"),
+    (dict(dp=0), "dp"), (dict(dp=2, zero=4), "zero"), (dict(dp=2, param_bytes=-1), "param_bytes"),
+])
+def test_memory_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=f"memory_per_device: .*{match}"):
+        memory_per_device(moe(), **kwargs)
+
+
+def test_alltoall_by_hand():
+    cfg = moe()  # d_model 32, top-2
+    assert alltoall_bytes_per_token(cfg, 2, ep=4) == 2 * 2 * 32 * 2 * 3 / 4 == 192
+    assert alltoall_bytes_per_token(cfg, 2, ep=1) == 0
+    dense = moe(n_routed_experts=0, top_k=0, d_ff_dense=16)
+    assert alltoall_bytes_per_token(dense, 2, ep=1) == 0
+    with pytest.raises(ValueError, match="ep=3 must divide n_routed_experts=8"):
+        alltoall_bytes_per_token(cfg, 2, ep=3)
+
+
+@pytest.mark.parametrize("n_experts, ep", [(8, 2), (8, 4), (16, 8), (6, 3)])
+def test_alltoall_off_rank_fraction_matches_counting(n_experts, ep):
+    """Under uniform routing every (source rank, expert) pair is equally likely: count the
+    pairs whose expert lives on another rank, with experts in contiguous blocks."""
+    owner = np.arange(n_experts) // (n_experts // ep)
+    off_rank = np.mean([owner[e] != rank for rank in range(ep) for e in range(n_experts)])
+    cfg = moe(n_routed_experts=n_experts, top_k=1)
+    per_copy = 2 * cfg.d_model * 4  # dispatch + combine of one copy, fp32
+    assert math.isclose(alltoall_bytes_per_token(cfg, 4, ep), per_copy * off_rank)
+
+
+# ---------------------------------------------------------------- CLI and plot
+
+def test_cli_example_command():
+    cmd = [sys.executable, "-m", "tinymoe.scale", "deepseek-v3", "--tokens", "14.8e12",
+           "--gpus", "2048", "--mfu", "0.3"]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    for label in ("parameters, total / active", "forward FLOPs per token", "training FLOPs",
+                  "GPU-hours", "days on 2048 GPUs", "memory per device", "all-to-all"):
+        assert label in out, out
+    total, active = map(float, re.search(r"([\d.]+)B / ([\d.]+)B", out).groups())
+    assert rel(total, 671) < 0.02 and rel(active, 37) < 0.03
+    hours = float(re.search(r"GPU-hours.*?([\d.]+)M", out).group(1)) * 1e6
+    assert 0.5 < hours / 2.788e6 < 2
+    days = float(re.search(r"days on 2048 GPUs\s+([\d.]+)", out).group(1))
+    assert math.isclose(days, hours / 2048 / 24, rel_tol=0.01)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["gpt-5"], "unknown model 'gpt-5'; known models: deepseek-v3, glam, kimi-k2, "
+                "mixtral-8x7b, switch-c"),
+    (["glam", "--mfu", "0"], "--mfu must be in (0, 1], got 0.0"),
+    (["glam", "--mfu", "1.5"], "--mfu must be in (0, 1], got 1.5"),
+    (["glam", "--tokens", "-1"], "--tokens must be a finite number >= 0, got -1.0"),
+    (["glam", "--gpus", "0"], "--gpus must be >= 1"),
+    (["glam", "--ep", "3"], "ep=3 must divide"),
+    ([], "give a model"),
+])
+def test_cli_bad_input(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_plot(tmp_path, capsys):
+    path = tmp_path / "params.png"
+    assert main(["--plot", str(path)]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(path) in capsys.readouterr().out
+
+
+def test_plot_points_are_the_counts():
+    fig = plot_params()
+    ax = fig.axes[0]
+    points = ax.collections[0].get_offsets()
+    expected = sorted((count_params(c).total / 1e9, count_params(c).active / 1e9)
+                      for c in MODELS.values())
+    assert np.allclose(sorted(map(tuple, points)), expected)
+    assert sorted(t.get_text() for t in ax.texts) == sorted(MODELS)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"

@@ -6,7 +6,18 @@ memory per device (``memory_per_device``), expert-parallel traffic
 published models in ``MODELS``. ``python -m tinymoe.scale MODEL ...`` prints a table.
 """
 
+from tinymoe.scale.comm import alltoall_bytes_per_token
 from tinymoe.scale.config import MODELS, ModelConfig
+from tinymoe.scale.flops import (
+    Flops,
+    flops_per_token,
+    gpu_hours,
+    matmul_weights_per_token,
+    training_flops,
+)
+from tinymoe.scale.memory import memory_per_device
 from tinymoe.scale.params import Params, count_params
 
-__all__ = ["MODELS", "ModelConfig", "Params", "count_params"]
+__all__ = ["MODELS", "Flops", "ModelConfig", "Params", "alltoall_bytes_per_token",
+           "count_params", "flops_per_token", "gpu_hours", "matmul_weights_per_token",
+           "memory_per_device", "training_flops"]

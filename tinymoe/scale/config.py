@@ -153,7 +153,10 @@ MODELS: dict[str, ModelConfig] = {
     # and config.json (deepseek-ai/DeepSeek-V3): 61 layers, first 3 dense with width 18432,
     # d_model 7168, 128 heads, MLA q_lora_rank 1536, kv_lora_rank 512, qk_nope 128,
     # qk_rope 64, v 128; 256 routed + 1 shared experts of width 2048, top-8, vocab 129280,
-    # SwiGLU, untied, a per-expert routing bias (e_score_correction_bias).
+    # SwiGLU, untied, a per-expert routing bias (e_score_correction_bias). The repository's
+    # README_WEIGHTS.md gives 36.7B activated "including 0.9B for Embedding and 0.9B for the
+    # output Head"; our count under that convention (``active``) is 37.55B (+2.3%), the one
+    # without the input table (``active_matmul``) 36.63B: we test the headline 37B.
     "deepseek-v3": ModelConfig(
         name="deepseek-v3", n_layers=61, d_model=7168, vocab_size=129280, n_heads=128,
         attention="mla", q_lora_rank=1536, kv_lora_rank=512, qk_nope_head_dim=128,
@@ -178,7 +181,8 @@ MODELS: dict[str, ModelConfig] = {
     # Mixture-of-Experts", arXiv:2112.06905): 1.2T total, 96.6B activated, 64 experts,
     # top-2, 32 MoE layers (Google AI blog, Dec 2021: "64 experts per MoE layer with 32 MoE
     # layers in total"), i.e. every other one of 64 layers; d_model 8192, FFN width 32768,
-    # 128 heads of 128 (paper, table of model sizes), vocabulary 256K word pieces.
+    # 128 heads of 128 (the paper's table of model sizes; the exact reproduction of 96.6B
+    # below supports them), vocabulary 256K word pieces.
     # Structure we could not read directly but inferred from the published 96.6B: the dense
     # FFNs are gated (the paper replaces the non-MoE FFN's first layer by a GLU: 3 matrices),
     # the experts are plain 2-matrix MLPs, the embedding is tied and the vocabulary is 256000.
@@ -191,8 +195,10 @@ MODELS: dict[str, ModelConfig] = {
         n_routed_experts=64, d_expert=32768, top_k=2, ffn_matrices=2, dense_ffn_matrices=3,
         moe_every=2, tied_embeddings=True),
     # Kimi K2 (Moonshot AI, "Kimi K2: Open Agentic Intelligence", arXiv:2507.20534, and the
-    # model card of moonshotai/Kimi-K2-Instruct): 1.04T total ("1 trillion" on the card),
-    # 32B activated. Sizes: config.json (also in NVIDIA Megatron-Bridge's KimiK2Provider):
+    # model card of moonshotai/Kimi-K2-Instruct): 1.04T total (the report; "1T" on the card),
+    # 32B activated (both). Our count: 1.026T (-1.3%); active 32.86B with the input embedding
+    # table, 31.69B without it (``active_matmul``, -1.0%: the convention tested).
+    # Sizes: config.json (also in NVIDIA Megatron-Bridge's KimiK2Provider):
     # DeepSeek-V3's architecture with 61 layers, first 1 dense of width 18432, d_model 7168,
     # 64 heads, MLA q_lora_rank 1536, kv_lora_rank 512, qk_nope 128, qk_rope 64, v 128;
     # 384 routed + 1 shared experts of width 2048, top-8, vocab 163840, untied, routing bias.

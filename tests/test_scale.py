@@ -184,6 +184,15 @@ def test_flops_of_one_layer_dense_model_by_hand():
     assert flops_per_token(tiny_dense(), seq_len=5, causal=False).attention == per_key * 5
 
 
+def test_encoder_decoder_params_by_hand():
+    cfg = dataclasses.replace(tiny_dense(), n_layers=2, n_cross_attn_layers=1)
+    by_part = count_params(cfg).by_part
+    assert by_part["attention"] == 3 * (4 * 8 * 8)  # 2 self-attentions + 1 cross-attention
+    # 2 norms per block, 1 more before the cross-attention, a final norm per stack
+    assert by_part["norms"] == 2 * (2 * 8) + 8 + 2 * 8
+    assert by_part["dense_ffn"] == 2 * (2 * 8 * 16)
+
+
 def test_encoder_decoder_attention_by_hand():
     cfg = dataclasses.replace(tiny_dense(), n_layers=2, n_cross_attn_layers=1)
     per_key = 2 * 2 * (4 + 4)

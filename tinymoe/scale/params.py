@@ -68,12 +68,11 @@ def norm_params(cfg: ModelConfig) -> int:
     """Norm weights of the whole model: 2 per block, 1 more per cross-attention block, the
     MLA latents' norms, and a final norm per stack (2 for an encoder-decoder)."""
     d = cfg.d_model
-    per_block = 2 * d
-    if cfg.attention == "mla":
-        per_block += cfg.q_lora_rank + cfg.kv_lora_rank
+    latents = cfg.q_lora_rank + cfg.kv_lora_rank if cfg.attention == "mla" else 0
     stacks = 2 if cfg.n_cross_attn_layers else 1
-    cross = cfg.n_cross_attn_layers * (d + (per_block - 2 * d))
-    return cfg.n_layers * per_block + cross + stacks * d
+    blocks = cfg.n_layers * (2 * d + latents)
+    cross_attention = cfg.n_cross_attn_layers * (d + latents)  # its own norm and latents
+    return blocks + cross_attention + stacks * d
 
 
 def count_params(cfg: ModelConfig) -> Params:

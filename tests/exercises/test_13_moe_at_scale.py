@@ -521,9 +521,10 @@ def _check_dispatch(m, x_per_rank, expert_per_rank, owner, n_ranks, case):
     counts = _counts_of(send_order, expert_per_rank, owner, n_ranks)
     for d in range(n_ranks):
         rows, ids = np.asarray(recv_x[d]), np.asarray(recv_expert[d])
-        assert rows.shape == (counts[:, d].sum(), dim), (
-            f"rank {d} receives {counts[:, d].sum()} rows of width {dim}: recv_x[{d}] must be "
-            f"{(counts[:, d].sum(), dim)} (also when it is 0); got {rows.shape} ({case})"
+        n_recv = int(counts[:, d].sum())
+        assert rows.shape == (n_recv, dim), (
+            f"rank {d} receives {n_recv} rows of width {dim}: recv_x[{d}] must be "
+            f"{(n_recv, dim)}, also when nothing arrives; got {rows.shape} ({case})"
         )
         assert rows.dtype == x_per_rank[0].dtype, (
             f"recv_x must keep x's dtype {x_per_rank[0].dtype}; got {rows.dtype} ({case})"
@@ -564,6 +565,11 @@ def test_dispatch_buffers(m, rng):
         expert_per_rank = _routing(rng, sizes, n_experts, k)
         _check_dispatch(m, x_per_rank, expert_per_rank, owner, n_ranks,
                         f"ranks of {sizes} tokens, owner {owner.tolist()}, top-{k}")
+    # nobody chooses experts 2 and 3, so rank 1 receives nothing: recv_x[1] is (0, D)
+    x_per_rank = [rng.standard_normal((n, 3)).astype(np.float32) for n in (4, 3)]
+    expert_per_rank = [np.array([[0, 1], [1, 0], [0, 1], [1, 0]]), np.array([[1, 0]] * 3)]
+    _check_dispatch(m, x_per_rank, expert_per_rank, np.array([0, 0, 1, 1]), 2,
+                    "2 ranks, owner [0, 0, 1, 1], only experts 0 and 1 chosen")
 
 
 @pytest.mark.exercise("13.6")

@@ -1,0 +1,15 @@
+"""mutant 13.4: ep is not checked (P = 8, ep = 3 gives fractional groups)."""
+
+
+
+def memory_per_device(n_replicated, n_routed, n_devices, ep, param_bytes=2, grad_bytes=2,
+                      optim_bytes=12, shard_optimizer=False):
+    pass
+    local = n_replicated + n_routed / ep
+    if shard_optimizer:
+        optimizer = (n_replicated / n_devices + (n_routed / ep) / (n_devices / ep)) * optim_bytes
+    else:
+        optimizer = local * optim_bytes
+    memory = {"params": local * param_bytes, "grads": local * grad_bytes, "optimizer": optimizer}
+    memory["total"] = sum(memory.values())
+    return memory

@@ -1,0 +1,11 @@
+"""mutant 13.5: dropped assignments (-1) counted: owner[-1] sends them to the last expert's rank."""
+
+import numpy as np
+
+
+def send_counts(expert_per_rank, owner, n_ranks):
+    counts = np.zeros((n_ranks, n_ranks), dtype=np.int64)
+    for src, expert in enumerate(expert_per_rank):
+        expert = np.asarray(expert).reshape(-1)
+        counts[src] = np.bincount(owner[expert], minlength=n_ranks)
+    return counts

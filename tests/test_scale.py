@@ -68,6 +68,15 @@ def test_deepseek_v3_main_model_excludes_mtp():
     assert rel(total, 671 * B) < 0.001 and rel(total, 685 * B) > 0.015
 
 
+def test_the_structures_we_did_not_choose_miss_the_published_figures():
+    # Switch-C with MoE in every other layer (as Switch-Base/-Large/-XXL) is half the size.
+    switch = dataclasses.replace(MODELS["switch-c"], moe_every=2, d_ff_dense=6144)
+    assert rel(count_params(switch).total, 1571 * B) > 0.4
+    # GLaM with gated (3-matrix) experts: far above both published figures.
+    glam = count_params(dataclasses.replace(MODELS["glam"], ffn_matrices=3))
+    assert glam.total > 1.6e12 and rel(glam.active_matmul, 96.6 * B) > 0.15
+
+
 def test_one_layer_dense_model_by_hand():
     cfg = ModelConfig(name="tiny", n_layers=1, d_model=8, vocab_size=10, n_heads=2,
                       n_kv_heads=2, head_dim=4, attention="mha", d_ff_dense=16,

@@ -12,6 +12,7 @@ import pytest
 
 from tinymoe.scale import (
     MODELS,
+    PARTS,
     ModelConfig,
     alltoall_bytes_per_token,
     count_params,
@@ -148,6 +149,7 @@ def test_active_grows_with_top_k_and_total_with_experts():
         params = count_params(cfg)
         assert 0 < params.active_matmul <= params.active <= params.total, name
         assert sum(params.by_part.values()) == params.total
+        assert tuple(params.by_part) == tuple(params.active_by_part) == PARTS
 
 
 def test_one_expert_moe_equals_dense_plus_its_router():

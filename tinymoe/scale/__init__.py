@@ -16,8 +16,8 @@ from tinymoe.scale.flops import (
     training_flops,
 )
 from tinymoe.scale.memory import memory_per_device
-from tinymoe.scale.params import Params, count_params
+from tinymoe.scale.params import PARTS, Params, count_params
 
-__all__ = ["MODELS", "Flops", "ModelConfig", "Params", "alltoall_bytes_per_token",
+__all__ = ["MODELS", "PARTS", "Flops", "ModelConfig", "Params", "alltoall_bytes_per_token",
            "count_params", "flops_per_token", "gpu_hours", "matmul_weights_per_token",
            "memory_per_device", "training_flops"]

@@ -5,6 +5,9 @@ MPI; everything that communicates imports ``mpi4py`` only when it runs, so this 
 imports without an MPI runtime.
 """
 
+from .comm import World, init, world
+from .data_parallel import DistributedSampler, allreduce_gradients, broadcast_parameters
+from .expert_parallel import ExpertParallelMoE, expert_parallel
 from .plan import (
     alltoall_bytes,
     capacity_keep,
@@ -17,6 +20,8 @@ from .plan import (
 )
 
 __all__ = [
-    "alltoall_bytes", "capacity_keep", "exchange_plan", "expert_owner", "level_counts",
-    "offrank_assignments", "receive_layout", "send_counts",
+    "World", "init", "world", "DistributedSampler", "allreduce_gradients",
+    "broadcast_parameters", "ExpertParallelMoE", "expert_parallel", "alltoall_bytes",
+    "capacity_keep", "exchange_plan", "expert_owner", "level_counts", "offrank_assignments",
+    "receive_layout", "send_counts",
 ]

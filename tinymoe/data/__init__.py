@@ -19,16 +19,20 @@ from tinymoe.data.synthetic import (
     make_spirals,
     make_xor,
 )
+from tinymoe.data.text import CharTokenizer, TextData, load_text
 
 __all__ = [
+    "CharTokenizer",
     "DataLoader",
     "Dataset",
     "MaxScaler",
     "MinMaxScaler",
     "Standardizer",
     "TensorDataset",
+    "TextData",
     "collate",
     "load_digits",
+    "load_text",
     "make_blobs",
     "make_circles",
     "make_moons",

@@ -2,6 +2,7 @@
 
 from . import functional, init
 from .activation import GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from .attention import CausalSelfAttention
 from .containers import ModuleList, Sequential
 from .dropout import Dropout
 from .linear import MLP, Linear
@@ -12,8 +13,10 @@ from .parameter import Parameter
 from .rnn import LSTM
 from .sparse import Embedding
 from .torch_interop import load_torch_state_dict, to_torch_state_dict
+from .transformer import TransformerBlock
 
 __all__ = [
+    "CausalSelfAttention",
     "GELU",
     "LSTM",
     "MLP",
@@ -33,6 +36,7 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "TransformerBlock",
     "functional",
     "init",
     "load_torch_state_dict",

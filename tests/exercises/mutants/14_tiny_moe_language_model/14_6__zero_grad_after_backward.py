@@ -1,0 +1,17 @@
+"""mutant 14.6: zero_grad between backward and step: the step sees zero gradients."""
+
+import numpy as np
+
+from tinymoe.moe import update_bias
+from tinymoe.nn import functional as F
+
+
+def train_step(model, optimizer, x, y):
+    logits = model(x)
+    task = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), np.asarray(y).reshape(-1))
+    aux = model.aux_loss()
+    (task + aux).backward()
+    optimizer.zero_grad()
+    optimizer.step()
+    update_bias(model)
+    return task.item(), aux.item()

@@ -2,7 +2,7 @@
 training step with the aux loss, sampling with temperature and top-k, and perplexity.
 
 Oracles: tinymoe's autograd (attention composed from engine ops, its gradients), the
-engine's layers (LayerNorm, MoE, cross-entropy, optimisers), central finite differences
+engine's layers (TransformerBlock, MoE, cross-entropy, optimisers), central finite differences
 in float64, invariants (rows of weights sum to 1, the future cannot change the past,
 split then merge is the identity, a uniform guess has perplexity V) and, for sampling,
 observed frequencies against the probabilities with seeded generators.
@@ -273,25 +273,14 @@ def test_merge_heads_inverts_split(m, rng):
 # ----------------------------------------------------------------------------- 14.5
 
 
-class _CausalMixer(nn.Module):
-    """A stand-in for attention: a linear map, then the mean over positions <= t."""
-
-    def __init__(self, channels):
-        super().__init__()
-        self.proj = nn.Linear(channels, channels, dtype=np.float64)
-
-    def forward(self, x):  # (B, T, C)
-        n = x.shape[1]
-        weights = np.tril(np.ones((n, n))) / np.arange(1, n + 1)[:, None]
-        return tm.tensor(weights) @ self.proj(x)
-
-
-def _block_parts(rng, channels, ffn):
-    ln1, ln2 = nn.LayerNorm(channels, dtype=np.float64), nn.LayerNorm(channels, dtype=np.float64)
-    for ln in (ln1, ln2):
+def _block(rng, channels, ffn, n_heads=2):
+    """The engine's pre-norm block (tinymoe.nn.TransformerBlock, causal attention) with
+    random LayerNorm affines; the learner's moe_block gets its parts."""
+    block = nn.TransformerBlock(channels, n_heads, ffn, dtype=np.float64)
+    for ln in (block.ln1, block.ln2):
         ln.weight.data[...] = rng.uniform(0.5, 1.5, channels)
         ln.bias.data[...] = 0.1 * rng.standard_normal(channels)
-    return ln1, _CausalMixer(channels), ln2, ffn
+    return block, (block.ln1, block.attn, block.ln2, block.ffn)
 
 
 def _moe(channels, **options):
@@ -304,13 +293,13 @@ def _moe(channels, **options):
 def test_block_is_pre_norm_with_residuals(m, rng):
     tm.manual_seed(0)
     channels = 8
-    parts = _block_parts(rng, channels, _moe(channels))
+    block, parts = _block(rng, channels, _moe(channels))
     ln1, attn, ln2, ffn = parts
     x = tm.tensor(rng.standard_normal((2, 5, channels)), requires_grad=True)
     y, _ = m.moe_block(x, *parts)
     with tm.no_grad():
+        want = block(x)
         h = x + attn(ln1(x))
-        want = h + ffn(ln2(h))
         post = ln1(x + attn(x))
         mistakes = {
             "post-norm: normalise the INPUT of each sub-layer (h = x + attn(ln1(x))), not "
@@ -326,23 +315,21 @@ def test_block_is_pre_norm_with_residuals(m, rng):
     assert isinstance(y, tm.Tensor), "y must be a tinymoe Tensor (so gradients flow)"
     assert_close(y.data, want.data, rtol=1e-10, atol=1e-12,
                  err_msg=diagnose(y.data, want.data, {k: v.data for k, v in mistakes.items()},
-                                  "block output differs from x + attn(ln1(x)) then "
-                                  "h + ffn(ln2(h))"))
+                                  "block output differs from tinymoe.nn.TransformerBlock's "
+                                  "(h = x + attn(ln1(x)), y = h + ffn(ln2(h)))"))
     y2, _ = m.moe_block(x, *parts)
     grad = rng.standard_normal(y2.shape)
     (y2 * tm.tensor(grad)).sum().backward()
     mine = [x.grad.copy()] + [p.grad.copy() for p in (ln1.weight, ffn.router.weight)]
     x.grad = None
-    for module in parts:
-        module.zero_grad()
-    h = x + attn(ln1(x))
-    ((h + ffn(ln2(h))) * tm.tensor(grad)).sum().backward()
-    ffn.aux_loss()
+    block.zero_grad()
+    (block(x) * tm.tensor(grad)).sum().backward()
+    block.aux_loss()
     for name, got, want in zip(("x", "ln1.weight", "the router weight"), mine,
                                (x.grad, ln1.weight.grad, ffn.router.weight.grad)):
         assert_close(got, want, rtol=1e-9, atol=1e-12,
-                     err_msg=f"the gradient of {name} through your block differs from the "
-                             "engine's (are all the ops tinymoe ops?)")
+                     err_msg=f"the gradient of {name} through your block differs from "
+                             "TransformerBlock's (are all the ops tinymoe ops?)")
 
 
 @pytest.mark.exercise("14.5")
@@ -350,7 +337,7 @@ def test_block_is_pre_norm_with_residuals(m, rng):
 def test_block_reports_this_forwards_aux_loss(m, rng):
     tm.manual_seed(0)
     channels = 8
-    parts = _block_parts(rng, channels, _moe(channels))
+    block, parts = _block(rng, channels, _moe(channels))
     ln1, attn, ln2, ffn = parts
     other = tm.tensor(5 * rng.standard_normal((3, 4, channels)))
     x = tm.tensor(rng.standard_normal((2, 6, channels)))
@@ -359,9 +346,8 @@ def test_block_reports_this_forwards_aux_loss(m, rng):
         stale = ffn.aux_loss().item()
     y, aux = m.moe_block(x, *parts)
     with tm.no_grad():
-        h = x + attn(ln1(x))
-        ffn(ln2(h))
-        want = ffn.aux_loss().item()
+        block(x)
+        want = block.aux_loss().item()
     assert isinstance(aux, tm.Tensor) and aux.shape == (), (
         f"aux must be a 0-d tinymoe Tensor (ffn.aux_loss()) so the router gets its gradient; "
         f"got {type(aux).__name__} {getattr(aux, 'shape', '')}"

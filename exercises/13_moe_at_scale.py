@@ -47,8 +47,8 @@ def count_params(cfg):
       shared and n_routed_experts routed experts of ffn_matrices * d * d_expert each.
     The n_cross_attn_layers blocks of a decoder (encoder-decoder models) have a second
     attention of the same shape (cross-attention). Norm weights and routing biases are
-    left out (< 0.01% of any shipped model). Active = what one token uses: everything except the routed experts, of which
-    only top_k per MoE layer count.
+    left out (< 0.01% of any shipped model). Active = what one token uses: everything
+    except the routed experts, of which only top_k per MoE layer count.
     Returns (total, active), Python ints.
 
     Example: a one-block "mha" model, d = 4, vocab 10, H = 2 heads of 2, untied, one MoE
@@ -66,7 +66,8 @@ def flops_per_token(cfg, seq_len):
     your count_params except the input embedding table, which is a lookup (with
     tied_embeddings the one table is also the output projection, so it counts).
     attention = the score and value products over a context of seq_len positions
-    (no causal halving, the convention of Kaplan et al. 2020 and PaLM's MFU), per block:
+    (no causal halving, the convention of Kaplan et al. 2020 and PaLM's MFU), per block
+    (n_layers of them; cross-attention's products are left out):
     2 * H * d_qk * seq_len for q.k and 2 * H * d_v * seq_len for the weighted sum of v,
     with d_qk = d_v = head_dim ("mha"/"gqa": every QUERY head does its own products, even
     when key/value heads are shared) or d_qk = qk_nope + qk_rope, d_v = v_head_dim ("mla").

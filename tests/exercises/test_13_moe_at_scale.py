@@ -2,7 +2,8 @@
 transformer, and expert parallelism (send counts, dispatch, combine) simulated in one process.
 
 Oracles: ``tinymoe.scale.count_params`` (its norm weights and routing biases, which the
-exercise leaves out, subtracted), ``tinymoe.distributed.plan`` (expert owners, send
+exercise leaves out, subtracted) and ``flops_per_token(causal=False)``,
+``tinymoe.distributed.plan`` (expert owners, send
 counts), the single-process ``tinymoe.nn.MoE`` (outputs of the simulated expert-parallel
 layer), invariants (top_k = E means active = total, row and column sums of the send counts,
 every received row is the sender's token) and closed forms worked out by hand in comments.
@@ -21,6 +22,7 @@ from tinymoe.distributed.plan import send_counts as plan_send_counts
 from tinymoe.grading.feedback import assert_close, diagnose
 from tinymoe.scale import MODELS, ModelConfig
 from tinymoe.scale import count_params as scale_count_params
+from tinymoe.scale import flops_per_token as scale_flops
 
 
 @pytest.fixture
@@ -184,7 +186,8 @@ def test_count_params_invariants_and_published_models(m):
 
 
 def _attention_flops(cfg, seq_len):
-    """Per token: 2 * H * (d_qk + d_v) * seq_len per block (no causal halving)."""
+    """Per token: 2 * H * (d_qk + d_v) * seq_len per block (no causal halving; the
+    calculator also counts an encoder-decoder's cross-attention, the exercise does not)."""
     if cfg.attention == "mla":
         width = cfg.qk_nope_head_dim + cfg.qk_rope_head_dim + cfg.v_head_dim
     else:
@@ -226,7 +229,7 @@ def test_flops_closed_forms(m, monkeypatch):
             matmul, attention = m.flops_per_token(cfg, seq_len)
             total, active = _oracle(cfg)
             table = cfg.vocab_size * cfg.d_model
-            want = 2 * (active - (0 if cfg.tied_embeddings else table))
+            want = scale_flops(cfg, seq_len, causal=False).matmul  # 2 * (active - lookup)
             case = f"{_describe(cfg)}, seq_len={seq_len}"
             assert matmul == want, diagnose(matmul, want, {
                 "matmul FLOPs follow the ACTIVE parameters (what one token runs), not the "
@@ -235,7 +238,8 @@ def test_flops_closed_forms(m, monkeypatch):
                 "subtract it": want - 2 * table,
                 "a multiply-add is 2 FLOPs": want / 2,
             }, f"matmul FLOPs of the {case}: expected {want}", rtol=0, atol=0.5)
-            want = _attention_flops(cfg, seq_len)
+            want = (_attention_flops(cfg, seq_len) if cfg.n_cross_attn_layers else
+                    scale_flops(cfg, seq_len, causal=False).attention)
             mistakes = {"attention FLOPs scale with seq_len per token, not seq_len**2":
                         want * seq_len} if seq_len > 1 else {}
             if cfg.attention == "gqa":

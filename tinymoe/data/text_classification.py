@@ -131,7 +131,7 @@ def caption_tokenizer() -> WordTokenizer:
 def _true_captions(digit: int) -> list[str]:
     name = _NAMES[digit]
     return [
-        f"{'an' if name[0] in 'aeiou' else 'a'} {name}",
+        f"{'an' if name == 'eight' else 'a'} {name}",
         "an even number" if digit % 2 == 0 else "an odd number",
         "a small number" if digit < 5 else "a large number",
     ]

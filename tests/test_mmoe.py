@@ -165,6 +165,7 @@ def test_captions_match_their_digits():
                                                    "five", "six", "seven", "eight",
                                                    "nine"].index(word) == d
         assert holds == bool(m), (d, c, m)
+        assert c.startswith("an ") == (word in ("eight", "even", "odd")), c  # "a one"
     ids, lengths = caption_tokenizer().encode(captions)
     assert ids.shape == (200, 3) and set(lengths.tolist()) <= {2, 3}
 
@@ -180,3 +181,5 @@ def test_tokenizer_pads_unknowns_and_errors():
         tok.encode("a b")
     with pytest.raises(ValueError, match="caption_digits"):
         caption_digits(np.array([3, 10]))
+    with pytest.raises(ValueError, match="make_reviews: n_samples must be >= 1"):
+        make_reviews(0)

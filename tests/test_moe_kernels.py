@@ -132,3 +132,63 @@ def test_grouped_kernels_match_references_at_extreme_magnitudes(rng, dtype, scal
         assert np.isfinite(got[finite]).all() and finite.any(), name
         error = np.abs(got[finite] - want[finite]).max() / np.abs(want[finite]).max()
         assert error <= tol, f"{name}: normwise relative error {error:.2g} at scale {scale:g}"
+
+
+# ---------------------------------------------------------------- GELU gradient (float32)
+
+# every power of ten 1e-30 .. 1e30 of both signs, a dense sweep of the range where GELU'
+# is neither 0 nor 1, +-0, +-inf, nan and float32's extremes
+GELU_POINTS = np.concatenate([s * 10.0 ** np.arange(-30, 31) for s in (1, -1)]
+                             + [np.linspace(-12, 12, 240_001),
+                                [0.0, -0.0, np.inf, -np.inf, np.nan, 3e38, -3e38, 1e-45]])
+
+
+def _float32_error_bound(x: np.ndarray, want: np.ndarray, scale: float, floor: float):
+    """What float32 rounding allows: 1 ulp of the result plus 1 ulp of each of the terms
+    Phi(x) and x phi(x) that GELU' adds (they cancel next to its zero at x = -0.75); below
+    x = -4 an absolute ``floor`` (the float32 kernels drop Phi(x) < 8e-9 past x = -5.66:
+    x Phi(x) < 5e-8 in GELU); the terms and the floor are multiplied by the gradient's
+    ``scale``."""
+    x = np.clip(x.astype(np.float64), -40, 40)
+    terms = 0.5 * np.abs(reference.normal_cdf(x)) + np.abs(x) * np.exp(-0.5 * x * x)
+    ulp = np.spacing(np.abs(want).astype(np.float32)).astype(np.float64)
+    return ulp + scale * np.where(x < -4, np.maximum(2.0**-24 * terms, floor), 2.0**-24 * terms)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-30, 1e30])
+def test_gelu_kernels_float32_match_the_float64_reference_to_float32_rounding(scale):
+    """The float32 kernels (polynomial erf and exp, no libm call) against the float64
+    reference (math.erfc, np.exp) at every magnitude, gradients of 1e-30 .. 1e30 too:
+    the same nans (only from a nan input), the limits at +-inf, no nan at +-1e30."""
+    from tinymoe.kernels import activations
+
+    x = GELU_POINTS.astype(np.float32)
+    grad = np.full_like(x, scale)
+    for name, got, want, floor in [
+            ("gelu", activations.gelu(x), reference.gelu(x.astype(np.float64)), 5e-8),
+            ("gelu_backward", activations.gelu_backward(x, grad),
+             reference.gelu_backward(x.astype(np.float64), grad.astype(np.float64)), 1e-8)]:
+        assert got.dtype == np.float32, name
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(x), err_msg=f"{name}: nan")
+        finite = ~np.isnan(x)
+        inf = np.isinf(want[finite])
+        err = np.abs(got[finite].astype(np.float64) - np.where(inf, 0, want[finite]))
+        bound = _float32_error_bound(x[finite], want[finite],
+                                     scale if name == "gelu_backward" else 1.0, floor)
+        np.testing.assert_array_equal(got[finite][inf], want[finite][inf], err_msg=name)
+        worst = np.argmax(np.where(inf, 0, err / bound))
+        assert (err[~inf] <= bound[~inf]).all(), (
+            f"{name}(x={x[finite][worst]!r}) = {got[finite][worst]!r}, float64 reference "
+            f"{want[finite][worst]!r}: error {err[worst]:.3g} > bound {bound[worst]:.3g}")
+
+
+def test_float32_exp_polynomial_is_accurate_to_1e12():
+    """exp(t) for t in [-800, 0] as (Taylor of exp(t / 2^10))^(2^10), against np.exp."""
+    from tinymoe.kernels.activations import _exp_nonpositive
+
+    t = np.concatenate([np.linspace(-800, 0, 20_001), -np.geomspace(1e-30, 1, 100), [0.0]])
+    got = np.array([_exp_nonpositive(v) for v in t])
+    want = np.exp(t)
+    normal = want > 1e-300
+    assert np.max(np.abs(got[normal] / want[normal] - 1)) < 1e-12
+    assert np.all(got[~normal] < 1e-290)

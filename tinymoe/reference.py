@@ -15,6 +15,7 @@ import numpy as np
 INV_SQRT2 = 1 / math.sqrt(2)
 INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _erf_scalar = np.frompyfunc(math.erf, 1, 1)
+_erfc_scalar = np.frompyfunc(math.erfc, 1, 1)
 
 
 # ---------------------------------------------------------------- elementwise
@@ -36,17 +37,23 @@ def erf(x: np.ndarray) -> np.ndarray:
 CLAMP = 40.0
 
 
+def normal_cdf(x: np.ndarray) -> np.ndarray:
+    """Phi(x) = erfc(-x / sqrt 2) / 2, same dtype as ``x``: the same as (1 + erf(x / sqrt
+    2)) / 2, without its cancellation for negative x (1 + erf is 0 in float64 from x = -8
+    on, where Phi(x) is still 6e-16)."""
+    return 0.5 * np.asarray(_erfc_scalar(-x * INV_SQRT2), dtype=x.dtype)
+
+
 def gelu(x: np.ndarray) -> np.ndarray:
-    """Exact GELU ``x * Phi(x)``, Phi(x) = (1 + erf(x / sqrt 2)) / 2."""
+    """Exact GELU ``x * Phi(x)``."""
     x = np.maximum(x, -CLAMP)
-    return 0.5 * x * (1 + erf(x * INV_SQRT2))
+    return x * normal_cdf(x)
 
 
 def gelu_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """``grad * GELU'(x)`` with GELU'(x) = Phi(x) + x * phi(x) (phi: the normal density)."""
     x = np.clip(x, -CLAMP, CLAMP)
-    cdf = 0.5 * (1 + erf(x * INV_SQRT2))
-    return grad * (cdf + x * INV_SQRT_2PI * np.exp(-0.5 * x * x))
+    return grad * (normal_cdf(x) + x * INV_SQRT_2PI * np.exp(-0.5 * x * x))
 
 
 # ---------------------------------------------------------------- fused loss and optimiser

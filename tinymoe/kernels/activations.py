@@ -28,25 +28,36 @@ at most 1 ulp off (18 of the 10^6 points): the polynomials' error is far below f
 rounding, so only a result lying almost exactly between two float32 numbers can round
 the other way.
 
-For float64 the kernels call ``math.erf``, as the reference does. The same construction
-with float64 constants (19 series terms, degree 36 on [1, 6]) reached 1.4e-15 relative
-error on erf, but GELU computes 1 + erf(x / sqrt 2), which cancels for negative x: at
-x = -4, 7 ulp of erf become 1.7e-12 relative error in GELU, where ``math.erf`` (within
-1 ulp) keeps the kernel equal to its reference.
+For float64 the kernels call ``math.erf``, as the reference does. (The same construction
+with float64 constants, 19 series terms and degree 36 on [1, 6], reached 1.4e-15
+relative error on erf, but 7 ulp of erf become 1.7e-12 relative error in GELU at x = -4,
+where ``math.erf`` and ``math.erfc``, within 1 ulp, keep the kernel equal to its
+reference.)
 
 GELU and its gradient compute in float64 and round once; they clamp x where Phi and
 phi have reached 0 or 1 exactly, so +-inf gives the limits (GELU(-inf) = 0,
-GELU'(+-inf) = 1 or 0) instead of inf * 0 = nan. In float32 this makes GELU more
-accurate than the reference, which forms 1 + erf in float32: against x * erfc(-x /
-sqrt 2) / 2 in float64, the kernel is within 1 ulp for x >= -4 and 8e-6 relative at
-x = -5.5, where the reference is 36% off. Further out both lose relative accuracy to
-that cancellation (absolute error < 1e-11); Phi via erfc would keep it.
+GELU'(+-inf) = 1 or 0) instead of inf * 0 = nan. For float64 they use ``math.erfc``
+and ``math.exp``, as the reference does: Phi(x) = erfc(-x / sqrt 2) / 2 has no
+cancellation for negative x, where 1 + erf(x / sqrt 2) loses every digit by x = -8.
+
+For float32 every step is a polynomial, with no libm call per element (a scalar
+``math.exp`` call kept LLVM from vectorising the loop and made the float32 gradient 2x
+slower than its forward): phi(x) = exp(-x^2 / 2) / sqrt(2 pi), with exp(t) for t in
+[-CLAMP^2 / 2, 0] as the Taylor series of exp(t / 2^10) (18 terms: error < 1e-19)
+squared 10 times; each squaring doubles the relative error, which stays under 1e-12.
+Phi is (1 + erf(x / sqrt 2)) / 2 by the erf polynomials. Against the float64 reference
+rounded to float32, GELU and GELU' are within 1 ulp for x >= -4 (outside the cancellation
+next to GELU's zero at x = -0.75) and within 5e-8 and 1e-8 absolute below: from x = -5.66 on the
+polynomial erf is 1, so Phi(x) < 8e-9 is dropped (about 1/x^2 relative, 1% at x = -10).
+A Mills-ratio form, Phi(x) = phi(x) M(-x), keeps full relative accuracy there but
+doubled the gradient's cost (the loop no longer vectorised), so it was left out.
 """
 
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import overload
 from numpy.polynomial import chebyshev
 
 from tinymoe.kernels.matmul_ladder import THREADS
@@ -75,6 +86,9 @@ def _erf_table(terms: int, cut: float, degree: int) -> tuple:
 
 # 12 series terms (error < 1e-10 at a = 1), degree 20 on [1, 4] (error < 2e-12)
 ERF_FLOAT32 = _erf_table(terms=12, cut=4.0, degree=20)
+
+EXP_HALVINGS = 10  # exp(t) = exp(t / 2^10)^(2^10)
+EXP_TAYLOR = tuple(1 / math.factorial(n) for n in range(18))
 
 
 @njit(cache=True)
@@ -109,25 +123,61 @@ def _erf1(x, single):
 
 
 @njit(cache=True)
+def _exp_nonpositive(t):
+    """exp(t) for -CLAMP^2 / 2 <= t <= 0 by polynomials only (see the module docstring)."""
+    total = _horner(EXP_TAYLOR, t * (1.0 / (1 << EXP_HALVINGS)))
+    for _ in range(EXP_HALVINGS):
+        total *= total
+    return total
+
+
+@njit(cache=True)
+def _phi(x, single):
+    """The normal density at x (|x| <= CLAMP), in float64."""
+    t = -0.5 * x * x
+    return INV_SQRT_2PI * (_exp_nonpositive(t) if single else math.exp(t))
+
+
+@njit(cache=True)
+def _cdf(x, single):
+    """Phi(x) in float64: by the erf polynomials if ``single``, else by ``math.erfc``."""
+    if single:
+        return 0.5 * (1.0 + _erf1(x * INV_SQRT2, True))
+    return 0.5 * math.erfc(-x * INV_SQRT2)
+
+
+@njit(cache=True)
 def _gelu1(v, single):
     x = np.float64(v)
     x = -CLAMP if x < -CLAMP else x  # x * Phi(x) is -0 there; -inf * 0 would be nan
-    return 0.5 * x * (1.0 + _erf1(x * INV_SQRT2, single))
+    return x * _cdf(x, single)
 
 
 @njit(cache=True)
 def _gelu_grad1(v, g, single):
     x = np.float64(v)
     x = -CLAMP if x < -CLAMP else (CLAMP if x > CLAMP else x)  # +-inf * phi = inf * 0
-    cdf = 0.5 * (1.0 + _erf1(x * INV_SQRT2, single))
-    return g * (cdf + x * INV_SQRT_2PI * math.exp(-0.5 * x * x))
+    return g * (_cdf(x, single) + x * _phi(x, single))
+
+
+def _single(out: np.ndarray) -> bool:
+    """Whether ``out`` is float32: the polynomial paths. In jitted code a constant of the
+    compiled signature, so each dtype's loop keeps one path and no branch."""
+    return out.dtype == np.float32
+
+
+@overload(_single)
+def _single_jit(out):
+    single = isinstance(out, types.Array) and out.dtype == types.float32
+    return lambda out: single
 
 
 # Each kernel below loops serially, or with threads if ``threaded``: the same body twice,
 # since a parallel loop always launches the threads.
 
 @njit(cache=True, parallel=THREADS)
-def _erf_flat(x, out, single, threaded):
+def _erf_flat(x, out, threaded):
+    single = _single(out)
     if not threaded:
         for i in range(x.size):
             out[i] = _erf1(x[i], single)
@@ -137,7 +187,8 @@ def _erf_flat(x, out, single, threaded):
 
 
 @njit(cache=True, parallel=THREADS)
-def _gelu_flat(x, out, single, threaded):
+def _gelu_flat(x, out, threaded):
+    single = _single(out)
     if not threaded:
         for i in range(x.size):
             out[i] = _gelu1(x[i], single)
@@ -147,7 +198,8 @@ def _gelu_flat(x, out, single, threaded):
 
 
 @njit(cache=True, parallel=THREADS)
-def _gelu_backward_flat(x, grad, out, single, threaded):
+def _gelu_backward_flat(x, grad, out, threaded):
+    single = _single(out)
     if not threaded:
         for i in range(x.size):
             out[i] = _gelu_grad1(x[i], grad[i], single)
@@ -157,11 +209,11 @@ def _gelu_backward_flat(x, grad, out, single, threaded):
 
 
 def _elementwise(kernel, *arrays) -> np.ndarray:
-    """Run ``kernel(*flat_inputs, flat_out, single, threaded)``; the result has the
+    """Run ``kernel(*flat_inputs, flat_out, threaded)``; the result has the
     first input's shape and dtype."""
     flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
     out = np.empty_like(flat[0])
-    kernel(*flat, out, out.dtype == np.float32, out.size >= PARALLEL_MIN)
+    kernel(*flat, out, out.size >= PARALLEL_MIN)
     return out.reshape(np.shape(arrays[0]))
 
 

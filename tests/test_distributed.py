@@ -55,3 +55,23 @@ def test_ranks(n_ranks):
         pytest.fail(f"mpiexec -n {n_ranks} hung for {TIMEOUT} s (a deadlocked collective?):"
                     f"\n{error.stdout}\n{error.stderr}")
     _check_output(result, f"mpiexec -n {n_ranks}")
+
+
+def test_demo_on_two_ranks():
+    """`mpiexec -n 2 python -m tinymoe.distributed.demo` trains and reports per-rank
+    tokens, all-to-all bytes equal to the formula, and step times."""
+    missing = _mpi_missing()
+    if missing:
+        pytest.skip(missing)
+    args = ["-m", "tinymoe.distributed.demo", "--steps", "4", "--batch", "64", "--d-model",
+            "16", "--experts", "4", "--router", "switch", "--capacity-factor", "1.0"]
+    try:
+        result = run_mpi(2, args, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired as error:
+        pytest.fail(f"the demo hung for {TIMEOUT} s:\n{error.stdout}\n{error.stderr}")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "tokens per rank (last step): [32, 32]" in result.stdout, output
+    assert "bytes == 2 * off-rank assignments * d_model * itemsize in every forward and " \
+           "backward: True" in result.stdout, output
+    assert "median step time" in result.stdout, output

@@ -97,3 +97,52 @@ def test_bytes_formula():
     counts = np.array([[3, 1], [2, 5]])
     assert plan.offrank_assignments(counts) == 3
     assert plan.alltoall_bytes(counts, d_model=16, itemsize=8) == 2 * 3 * 16 * 8
+
+
+def test_distributed_sampler_splits_every_epoch_across_ranks():
+    """Ranks get disjoint shares whose union is the epoch's (padded) order; step s's
+    global batch is a contiguous block of that order; set_epoch reshuffles."""
+    from tinymoe.data import DataLoader, TensorDataset
+    from tinymoe.distributed import DistributedSampler, World
+
+    data = TensorDataset(np.arange(10.0)[:, None])
+    samplers = [DistributedSampler(data, World(r, 4), seed=3) for r in range(4)]
+    order = samplers[0].global_order()
+    assert len(order) == 12 and sorted(set(order.tolist())) == list(range(10))  # padded
+    shares = [s.indices() for s in samplers]
+    np.testing.assert_array_equal(np.stack(shares, axis=1).reshape(-1), order)
+    batches = [[b[0].data[:, 0] for b in DataLoader(s, batch_size=2)] for s in samplers]
+    first = np.sort(np.concatenate([b[0] for b in batches]))
+    np.testing.assert_array_equal(first, np.sort(order[:8].astype(float)))
+    samplers[0].set_epoch(1)
+    assert not np.array_equal(samplers[0].global_order(), order)
+    cut = DistributedSampler(data, World(1, 4), shuffle=False, drop_last=True)
+    assert len(cut) == 2 and cut.indices().tolist() == [1, 5]
+
+
+def test_one_process_world_and_collectives_are_local_copies():
+    from tinymoe.distributed import comm
+
+    w = comm.World(0, 1)
+    rows = np.arange(6.0).reshape(3, 2)
+    out = comm.alltoallv(w, rows, np.array([3]), np.array([3]), "t")
+    np.testing.assert_array_equal(out, rows)
+    assert out is not rows and not w.traffic  # a copy, and nothing left the rank
+    with pytest.raises(ValueError, match="send_counts"):
+        comm.alltoallv(w, rows, np.array([2]), np.array([2]), "t")
+    with pytest.raises(ValueError, match="root=1"):
+        comm.bcast_(w, rows, 1, "t")
+
+
+def test_mpiexec_command_flags():
+    from tinymoe.distributed import launch
+
+    try:
+        launch.find_mpiexec()
+    except RuntimeError as error:
+        pytest.skip(str(error))
+    command = launch.mpiexec_command(2, ["-m", "x"], python="py")
+    assert command[-5:] == ["-n", "2", "py", "-m", "x"]
+    assert ("-launcher" in command) != ("--oversubscribe" in command)  # MPICH or Open MPI
+    with pytest.raises(ValueError, match="n_procs"):
+        launch.mpiexec_command(0, [])

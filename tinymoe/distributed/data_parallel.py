@@ -130,6 +130,7 @@ class DistributedSampler(Dataset):
         self.shuffle, self.seed, self.drop_last, self.epoch = shuffle, seed, drop_last, 0
         n = len(dataset)
         self.n_local = n // w.size if drop_last else math.ceil(n / w.size)
+        self._cached = (None, None)  # (epoch, indices)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -144,7 +145,9 @@ class DistributedSampler(Dataset):
 
     def indices(self) -> np.ndarray:
         """This rank's sample indices for the epoch, ``global_order()[rank::P]``."""
-        return self.global_order()[self.rank::self.size]
+        if self._cached[0] != self.epoch:
+            self._cached = (self.epoch, self.global_order()[self.rank::self.size])
+        return self._cached[1]
 
     def __len__(self) -> int:
         return self.n_local

@@ -106,6 +106,8 @@ class ExpertParallelMoE(MoE):
     Every rank must call forward (and backward) the same number of times in the same
     order: each forward and backward is a collective. A rank may hold zero tokens; the
     input's ``requires_grad`` must be the same on every rank.
+    After a forward, ``sent`` / ``received`` (P,) are the rows this rank sent to and
+    received from each rank (``received.sum()``: the rows its experts processed).
     ``world.traffic`` counts the bytes sent off-rank: ``moe.dispatch`` + ``moe.combine``
     per forward equal ``plan.alltoall_bytes`` of the kept assignments, and the backward
     (``*.backward``) moves as much again."""
@@ -137,6 +139,7 @@ class ExpertParallelMoE(MoE):
         self._aux_pending = self._aux_warned = False
         self._global = None
         self.stats = None
+        self.sent = self.received = None  # (P,) rows sent to / received from each rank
 
     @classmethod
     def from_moe(cls, moe: MoE, w: World | None = None) -> "ExpertParallelMoE":
@@ -222,6 +225,7 @@ class ExpertParallelMoE(MoE):
         order, counts = plan.exchange_plan(expert, self.n_experts, w.size)  # (P, E/P)
         recv_counts = alltoall(w, counts, "moe.counts")  # (P, E/P): from each source
         send, recv = counts.sum(axis=1), recv_counts.sum(axis=1)
+        self.sent, self.received = send, recv
         token_sorted = token[order]
         rows = AllToAllRows.apply(GatherRows.apply(h, token_sorted), send, recv, w,
                                   "moe.dispatch")  # (R, D), grouped by source rank

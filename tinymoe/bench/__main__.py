@@ -8,7 +8,7 @@ import argparse
 import importlib
 import sys
 
-SUITES = ("overhead", "matmul", "train", "moe")
+SUITES = ("overhead", "matmul", "train", "moe", "distributed")
 
 
 def main(argv=None) -> None:

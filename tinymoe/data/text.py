@@ -37,6 +37,8 @@ class CharTokenizer:
     def decode(self, ids) -> str:
         """(n,) integer ids (any sequence) -> the string they encode."""
         array = np.asarray(getattr(ids, "data", ids))
+        if array.shape == (0,):  # [] is float64 to NumPy
+            return ""
         check_integer("CharTokenizer.decode", array, "ids")
         if array.ndim != 1:
             raise ShapeError(f"CharTokenizer.decode: ids must be 1-D, got {fmt(array.shape)}")

@@ -1,6 +1,9 @@
 """tinymoe.distributed on real MPI processes: each test launches the workers in
 tests/distributed_workers/ (every check of the expert-parallel and data-parallel layers,
-see main.py) under ``mpiexec -n P`` in a subprocess with a timeout: a hang fails."""
+see main.py) under ``mpiexec -n P`` in a subprocess with a timeout: a hang fails.
+The workers run the NumPy kernels (``TINYMOE_WORKER_BACKEND``, see _harness.py), so no
+rank compiles Numba kernels; the demo and ``python -m tinymoe.bench distributed`` run
+the Numba ones."""
 
 import subprocess
 import sys
@@ -14,7 +17,7 @@ WORKERS = Path(__file__).parent / "distributed_workers"
 CHECKS = ["check_topk", "check_switch_with_drops", "check_deepseek", "check_idle_experts",
           "check_empty_batch", "check_bad_sizes", "check_data_parallel_topk_many_buckets",
           "check_data_parallel_deepseek"]
-TIMEOUT = 240  # seconds; on 2 shared cores 4 ranks take about 20 s
+TIMEOUT = 240  # seconds; on 2 shared cores 4 ranks take about 12 s
 
 
 def _mpi_missing() -> str | None:
@@ -59,12 +62,15 @@ def test_ranks(n_ranks):
 
 def test_demo_on_two_ranks():
     """`mpiexec -n 2 python -m tinymoe.distributed.demo` trains and reports per-rank
-    tokens, all-to-all bytes equal to the formula, and step times."""
+    tokens, all-to-all bytes equal to the formula, and step times (on the NumPy kernels,
+    as in lesson 13's fast mode: no rank compiles Numba kernels)."""
     missing = _mpi_missing()
     if missing:
         pytest.skip(missing)
-    args = ["-m", "tinymoe.distributed.demo", "--steps", "4", "--batch", "64", "--d-model",
-            "16", "--experts", "4", "--router", "switch", "--capacity-factor", "1.0"]
+    demo = ("import runpy, sys, tinymoe; tinymoe.set_backend('numpy'); "
+            "runpy.run_module('tinymoe.distributed.demo', run_name='__main__')")
+    args = ["-c", demo, "--steps", "4", "--batch", "64", "--d-model", "16", "--experts", "4",
+            "--router", "switch", "--capacity-factor", "1.0"]
     try:
         result = run_mpi(2, args, timeout=TIMEOUT)
     except subprocess.TimeoutExpired as error:

@@ -349,9 +349,14 @@ def test_modality_route_matches_engine(m, rng):
                                              ([1, -1, 0, 2, 0, 1, 2, -1], 3, 1),
                                              ([0, 1, 0, 1, 0, 1], 2, 3)]:
         logits, modality, expert_modality = _route_case(rng, 23, expert_modality, n_modalities)
+        before = logits.copy()
         probs, expert = (np.asarray(a) for a in
                          m.modality_route(logits, modality, expert_modality, k))
         case = f"expert_modality {expert_modality.tolist()}, k={k}"
+        assert np.array_equal(logits, before), (
+            "modality_route changed the logits you passed, in place (the router's output "
+            f"is needed again for its gradient): mask a copy, e.g. np.where ({case})"
+        )
         n_tokens, n_experts = logits.shape
         assert probs.shape == (n_tokens, n_experts) and expert.shape == (n_tokens, k), (
             f"probs must be (T, E) = {(n_tokens, n_experts)} and expert (T, k) = "

@@ -78,10 +78,15 @@ def test_attention_forward_matches_the_engine(m, rng):
     for shape, dv, causal in [((2, 3, 6, 4), 5, True), ((1, 7, 8), 3, True),
                               ((2, 5, 4), 4, False)]:
         q, k, v = _qkv(rng, shape, dv)
-        out, cache = m.attention_forward(q, k, v, causal=causal)
-        out = np.asarray(out)
         case = f"q {q.shape}, v {v.shape}, causal={causal}"
         want = _engine_attention(*(tm.tensor(a) for a in (q, k, v)), causal=causal).data
+        originals = [a.copy() for a in (q, k, v)]
+        out, cache = m.attention_forward(q, k, v, causal=causal)
+        out = np.asarray(out)
+        assert all(np.array_equal(a, b) for a, b in zip((q, k, v), originals)), (
+            "attention_forward changed its inputs q, k or v in place (e.g. q /= sqrt(D)): "
+            "compute new arrays instead"
+        )
         assert out.shape == want.shape, f"out must be (..., T, Dv) = {want.shape} for {case}"
         assert not np.isnan(out).any(), (
             f"NaN in the output for {case}: a row whose scores are all -inf gives 0/0 "
@@ -488,6 +493,12 @@ def test_sample_greedy_and_reproducible(m, rng):
         "as the temperature goes to 0 sampling must become the argmax: logits / T, then "
         "softmax (dividing, not multiplying, by T)"
     )
+    original = logits.copy()
+    m.sample_next(logits, 0.5, 3, rng=np.random.default_rng(0))
+    assert np.array_equal(logits, original), (
+        "sample_next changed the caller's logits in place (logits /= temperature): compute "
+        "a new array"
+    )
     np.random.seed(0)  # noqa: NPY002 (the global state must stay untouched)
     before = np.random.get_state()[1].copy()  # noqa: NPY002
     first = np.asarray(m.sample_next(logits, 1.0, 5, rng=np.random.default_rng(7)))
@@ -566,7 +577,12 @@ def test_perplexity_is_exp_of_the_mean_nll(m, rng):
     logits = rng.standard_normal((batch, n, vocab)) * np.array([0.3, 1.0, 2.0, 4.0])[:, None,
                                                                                      None]
     targets = rng.integers(0, vocab, (batch, n))
+    original = logits.copy()
     got = m.perplexity(logits, targets)
+    assert np.array_equal(logits, original), (
+        "perplexity changed the caller's logits in place (logits -= max): subtract into a "
+        "new array"
+    )
     assert isinstance(got, float), f"return a Python float, not {type(got).__name__}"
     nll = _nll(logits, targets)
     want = math.exp(nll.mean())

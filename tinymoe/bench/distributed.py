@@ -6,7 +6,8 @@ P, in alternating rounds. Printed: the median step time (slowest rank, after 2 w
 steps) and its ratio to one rank, the all-to-all bytes per step against the formula
 ``2 * (assignments routed off-rank) * d_model * bytes`` per forward (the backward moves
 as much again), the expert rows each rank processed and the final loss (equal for every
-P: the same computation, split differently). On a machine with fewer cores than ranks
+P: the same computation, split differently) and the share of the step spent inside
+MPI calls (transfers plus waiting for the slowest rank). On a machine with fewer cores than ranks
 the ranks share cores (oversubscription): this measures correctness and communication
 volume, not a speed-up.
 """
@@ -52,7 +53,7 @@ def run(args) -> None:
           f"{first['d_model']}, {first['batch']} tokens per step, {first['dtype']}, "
           f"{len(first['steps'])} steps, {args.threads_per_rank} thread(s) per rank, "
           f"{os.cpu_count()} cores, {args.rounds} round(s)")
-    print(f"{'ranks':>5} {'step ms':>8} {'vs 1st':>7} {'a2a B/step fwd':>15} "
+    print(f"{'ranks':>5} {'step ms':>8} {'vs 1st':>7} {'in MPI':>6} {'a2a B/step fwd':>15} "
           f"{'bwd':>9} {'formula':>9} {'exact':>5} {'final loss':>10}  expert rows per rank")
     base = None
     for p in args.ranks:
@@ -63,7 +64,8 @@ def run(args) -> None:
         exact = all(s["forward_bytes"] == s["backward_bytes"] == s["formula_bytes"]
                     for s in steps)
         last = runs[p][0]["steps"][-1]
-        print(f"{p:>5} {1e3 * median:>8.1f} {median / base:>7.2f} "
+        in_mpi = statistics.median(s["mpi_fraction"] for r in runs[p] for s in r["steps"][2:])
+        print(f"{p:>5} {1e3 * median:>8.1f} {median / base:>7.2f} {100 * in_mpi:>5.0f}% "
               f"{statistics.mean(s['forward_bytes'] for s in steps):>15.0f} "
               f"{statistics.mean(s['backward_bytes'] for s in steps):>9.0f} "
               f"{statistics.mean(s['formula_bytes'] for s in steps):>9.0f} {exact!s:>5} "

@@ -8,10 +8,14 @@ and notebooks run unchanged.
 
 Every collective takes a ``tag`` and adds the bytes this rank sends to *other* ranks to
 ``world.traffic[tag]`` (a ``collections.Counter``): what stays on the rank is a memory
-copy, not communication. Reset it with ``world.traffic.clear()``.
+copy, not communication; and the seconds spent inside the MPI call (transfer *and*
+waiting for the slowest rank to arrive) to ``world.seconds[tag]``. Reset both with
+``world.reset_counters()``.
 """
 
+import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,12 +25,24 @@ import numpy as np
 class World:
     """rank (0 .. size - 1), size (number of processes), comm (an ``mpi4py``
     communicator, or None for a one-process world without mpi4py), traffic (bytes sent
-    off-rank per tag)."""
+    off-rank per tag), seconds (time inside MPI calls per tag)."""
 
     rank: int
     size: int
     comm: object = None
     traffic: Counter = field(default_factory=Counter, compare=False, repr=False)
+    seconds: Counter = field(default_factory=Counter, compare=False, repr=False)
+
+    def reset_counters(self) -> None:
+        self.traffic.clear()
+        self.seconds.clear()
+
+
+@contextmanager
+def _timed(w: World, tag: str):
+    start = time.perf_counter()
+    yield
+    w.seconds[tag] += time.perf_counter() - start
 
 
 _WORLD: World | None = None
@@ -66,7 +82,8 @@ def alltoall(w: World, send: np.ndarray, tag: str) -> np.ndarray:
     if w.size == 1:
         return send.copy()
     recv = np.empty_like(send)
-    w.comm.Alltoall(send, recv)
+    with _timed(w, tag):
+        w.comm.Alltoall(send, recv)
     w.traffic[tag] += (send.size - send[w.rank].size) * send.itemsize
     return recv
 
@@ -85,8 +102,9 @@ def alltoallv(w: World, rows: np.ndarray, send_counts: np.ndarray, recv_counts: 
     rows = np.ascontiguousarray(rows)
     recv = np.empty((int(recv_counts.sum()), d), dtype=rows.dtype)
     send_n, recv_n = send_counts * d, recv_counts * d  # counted in elements
-    w.comm.Alltoallv([rows, (send_n, _displacements(send_n))],
-                     [recv, (recv_n, _displacements(recv_n))])
+    with _timed(w, tag):
+        w.comm.Alltoallv([rows, (send_n, _displacements(send_n))],
+                         [recv, (recv_n, _displacements(recv_n))])
     w.traffic[tag] += int(send_counts.sum() - send_counts[w.rank]) * d * rows.itemsize
     return recv
 
@@ -97,7 +115,8 @@ def allgather(w: World, row: np.ndarray, tag: str) -> np.ndarray:
     if w.size == 1:
         return row[None].copy()
     out = np.empty((w.size, row.size), dtype=row.dtype)
-    w.comm.Allgather(row, out)
+    with _timed(w, tag):
+        w.comm.Allgather(row, out)
     w.traffic[tag] += row.nbytes * (w.size - 1)
     return out
 
@@ -108,7 +127,8 @@ def allreduce_sum_(w: World, buffer: np.ndarray, tag: str) -> np.ndarray:
     if w.size > 1:
         from mpi4py import MPI
 
-        w.comm.Allreduce(MPI.IN_PLACE, buffer, op=MPI.SUM)
+        with _timed(w, tag):
+            w.comm.Allreduce(MPI.IN_PLACE, buffer, op=MPI.SUM)
         w.traffic[tag] += buffer.nbytes
     return buffer
 
@@ -118,7 +138,8 @@ def bcast_(w: World, buffer: np.ndarray, root: int, tag: str) -> np.ndarray:
     if not 0 <= root < w.size:
         raise ValueError(f"bcast: root={root} is not a rank of a world of {w.size}")
     if w.size > 1:
-        w.comm.Bcast(buffer, root=root)
+        with _timed(w, tag):
+            w.comm.Bcast(buffer, root=root)
         if w.rank == root:
             w.traffic[tag] += buffer.nbytes
     return buffer

@@ -7,7 +7,8 @@ builds the same model (same seed), keeps the router and dense layers as replicas
 its E/P experts as its shard (``expert_parallel``), trains on its ``DistributedSampler``
 slice of each global batch and averages gradients with ``allreduce_gradients``. Rank 0
 prints, per step, the loss, the step time (slowest rank) and the all-to-all bytes, and
-at the end each rank's tokens and expert rows and the check of the bytes against
+at the end each rank's tokens and expert rows, the share of the step spent inside MPI
+calls, and the check of the bytes against
 ``2 * (assignments routed off-rank) * d_model * bytes`` per forward (the backward moves
 the same again). Plain ``python -m tinymoe.distributed.demo`` runs it on one rank.
 """
@@ -72,7 +73,7 @@ def train(args, w: World) -> dict:
     itemsize = np.dtype(args.dtype).itemsize
     steps = []
     for xb, yb in loader:
-        w.traffic.clear()
+        w.reset_counters()
         if w.comm is not None:
             w.comm.Barrier()  # time every rank from the same instant
         start = time.perf_counter()
@@ -83,11 +84,13 @@ def train(args, w: World) -> dict:
         optimizer.step()
         update_bias(model)
         elapsed = time.perf_counter() - start
-        # (P, ...) per rank: seconds, loss, rows sent off-rank, forward and backward bytes
+        # per rank: seconds, loss, rows sent off-rank, tokens, expert rows, forward and
+        # backward all-to-all bytes, seconds inside MPI calls
         sent_off = layer.sent.sum() - layer.sent[w.rank]
         row = np.array([elapsed, loss.item(), sent_off, len(xb), layer.received.sum(),
                         sum(w.traffic[t] for t in ROW_TAGS),
-                        sum(w.traffic[t + ".backward"] for t in ROW_TAGS)], dtype=np.float64)
+                        sum(w.traffic[t + ".backward"] for t in ROW_TAGS),
+                        sum(w.seconds.values())], dtype=np.float64)
         table = allgather(w, row, "demo")
         counts = allgather(w, layer.sent.astype(np.int64), "demo")  # (P, P) send_counts
         steps.append({
@@ -95,6 +98,7 @@ def train(args, w: World) -> dict:
             "offrank": int(table[:, 2].sum()), "tokens": table[:, 3].astype(int).tolist(),
             "expert_rows": table[:, 4].astype(int).tolist(),
             "forward_bytes": int(table[:, 5].sum()), "backward_bytes": int(table[:, 6].sum()),
+            "mpi_fraction": float((table[:, 7] / table[:, 0]).mean()),
             "formula_bytes": plan.alltoall_bytes(counts, args.d_model, itemsize)})
     return {"ranks": w.size, "experts": args.experts, "d_model": args.d_model,
             "dtype": args.dtype, "batch": args.batch, "router": args.router,
@@ -121,8 +125,11 @@ def report(summary: dict) -> str:
     exact = all(s["forward_bytes"] == s["backward_bytes"] == s["formula_bytes"]
                 for s in steps)
     mean_bytes = np.mean([s["forward_bytes"] + s["backward_bytes"] for s in steps])
-    lines.append(f"median step time (after 2 warm-up steps): {1e3 * np.median(timed):.1f} ms; "
-                 f"all-to-all bytes per step (forward + backward): {mean_bytes:.0f}")
+    in_mpi = np.median([s["mpi_fraction"] for s in steps[2:]] or [0.0])
+    lines.append(f"median step time (after 2 warm-up steps): {1e3 * np.median(timed):.1f} ms, "
+                 f"{100 * in_mpi:.0f}% of it inside MPI calls (transfers and waiting for the "
+                 f"slowest rank); all-to-all bytes per step (forward + backward): "
+                 f"{mean_bytes:.0f}")
     lines.append(f"bytes == 2 * off-rank assignments * d_model * itemsize in every forward "
                  f"and backward: {exact}")
     return "\n".join(lines)

@@ -1,5 +1,7 @@
-"""tinymoe.distributed.plan: the expert-parallel bookkeeping, checked in one process
-against the single-process rules (no MPI needed)."""
+"""tinymoe.distributed in one process (no MPI needed): the expert-parallel bookkeeping of
+``plan`` against the single-process rules, the sampler, the one-rank collectives, the
+launcher's command and the layer's refusals. The multi-rank checks are in
+tests/test_distributed.py."""
 
 import numpy as np
 import pytest
@@ -146,3 +148,12 @@ def test_mpiexec_command_flags():
     assert ("-launcher" in command) != ("--oversubscribe" in command)  # MPICH or Open MPI
     with pytest.raises(ValueError, match="n_procs"):
         launch.mpiexec_command(0, [])
+
+
+@pytest.mark.parametrize("router", ["expert_choice", "noisy_topk"])
+def test_expert_parallel_refuses_batch_wide_routers(router):
+    from tinymoe.distributed import ExpertParallelMoE, World
+    from tinymoe.moe.config import MoEConfig
+
+    with pytest.raises(ValueError, match=f"router '{router}' is not supported"):
+        ExpertParallelMoE(MoEConfig(4, 8, 2, router=router), World(0, 1))

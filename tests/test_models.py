@@ -188,3 +188,33 @@ def test_expert_token_counts_add_up_to_top_k_per_token(rng):
     assert model.training
     ax = plot_expert_tokens(counts, [chr(97 + i) for i in range(11)])
     assert len(ax.get_yticklabels()) == np.count_nonzero(counts.sum(axis=1))
+
+
+def test_the_lm_bench_twin_is_the_same_model(torch, rng):
+    """``python -m tinymoe.bench lm`` times a PyTorch twin: it must compute the same loss
+    and gradients from the same weights, or the ratio compares different work."""
+    from tinymoe.bench.lm import torch_model
+
+    model = _model()
+    twin = torch_model(SMALL, model.state_dict()).double()
+    idx = rng.integers(0, SMALL.vocab_size, (3, SMALL.block_size))
+    _, loss = model(idx, idx)
+    loss.backward()
+    _, loss_t = twin(torch.tensor(idx), torch.tensor(idx))
+    loss_t.backward()
+    assert loss.item() == pytest.approx(loss_t.item(), abs=1e-9)
+    grads = {name: p.grad.numpy() for name, p in twin.named_parameters()}
+    for name, p in model.named_parameters():
+        np.testing.assert_allclose(p.grad, grads[name], atol=1e-9, err_msg=name)
+
+
+def test_the_lm_bench_prints_a_ratio_from_equal_first_losses(torch, capsys):
+    from tinymoe.bench.__main__ import main
+
+    main(["lm", "--config", "nano-moe", "--steps", "1", "--warmup", "0", "--rounds", "1",
+          "--batch-size", "2", "--threads", "1"])
+    out = capsys.readouterr().out
+    losses = [float(line.split("first loss ")[1].split(";")[0])
+              for line in out.splitlines() if "first loss" in line]
+    assert len(losses) == 2 and losses[0] == pytest.approx(losses[1], abs=1e-4)
+    assert float(out.split("ratio tinymoe / pytorch = ")[1].split()[0]) > 0

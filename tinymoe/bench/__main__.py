@@ -8,7 +8,7 @@ import argparse
 import importlib
 import sys
 
-SUITES = ("overhead", "matmul", "train", "moe", "distributed")
+SUITES = ("overhead", "matmul", "train", "moe", "distributed", "lm")
 
 
 def main(argv=None) -> None:

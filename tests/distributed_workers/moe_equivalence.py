@@ -104,6 +104,11 @@ def check_topk():
     compare(config, 13, empty_rank=True, seed=3)
 
 
+def check_dense():
+    compare(MoEConfig(D, 5, 4, router="dense", dtype=np.float64, z_loss_coef=0.01), 11,
+            empty_rank=True)
+
+
 def check_switch_with_drops():
     config = MoEConfig(D, 5, 4, router="switch", capacity_factor=0.8, dtype=np.float64,
                        aux_loss_coef=0.1, z_loss_coef=0.01, expert="swiglu")
@@ -149,7 +154,7 @@ def check_bad_sizes():
         raise AssertionError("E % P != 0 must raise")
 
 
-CHECKS = [check_topk, check_switch_with_drops, check_deepseek, check_idle_experts,
+CHECKS = [check_topk, check_dense, check_switch_with_drops, check_deepseek, check_idle_experts,
           check_empty_batch, check_bad_sizes]
 
 if __name__ == "__main__":

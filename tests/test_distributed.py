@@ -16,7 +16,8 @@ from tinymoe.distributed.launch import find_mpiexec, run_mpi
 WORKERS = Path(__file__).parent / "distributed_workers"
 CHECKS = ["check_topk", "check_dense", "check_switch_with_drops", "check_deepseek",
           "check_idle_experts", "check_empty_batch", "check_bad_sizes",
-          "check_data_parallel_topk_many_buckets", "check_data_parallel_deepseek"]
+          "check_data_parallel_topk_many_buckets", "check_data_parallel_deepseek",
+          "check_missing_gradients"]
 TIMEOUT = 240  # seconds; on 2 shared cores 4 ranks take about 12 s
 
 

@@ -86,7 +86,21 @@ def check_data_parallel_deepseek():
     train_both("deepseek", bucket_bytes=4 << 20)
 
 
-CHECKS = [check_data_parallel_topk_many_buckets, check_data_parallel_deepseek]
+def check_missing_gradients():
+    """A gradient only rank 0 has counts as 0 elsewhere (mean = its value / P); one that
+    no rank has stays None; the average is exact for the others."""
+    model = nn.Sequential(nn.Linear(3, 2, dtype=F64), nn.Linear(2, 2, dtype=F64))
+    first, second = model[0].weight, model[1].weight
+    first.grad = np.full(first.shape, RANK + 1.0)
+    second.grad = np.ones(second.shape) if RANK == 0 else None
+    allreduce_gradients(model, W)
+    close(first.grad, np.full(first.shape, (P + 1) / 2), "mean of 1 .. P")
+    close(second.grad, np.full(second.shape, 1.0 / P), "a gradient only rank 0 has")
+    assert model[0].bias.grad is None and model[1].bias.grad is None
+
+
+CHECKS = [check_data_parallel_topk_many_buckets, check_data_parallel_deepseek,
+          check_missing_gradients]
 
 if __name__ == "__main__":
     run(CHECKS)

@@ -7,6 +7,7 @@ the Numba ones."""
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,17 @@ def test_demo_on_two_ranks():
     assert "bytes == 2 * off-rank assignments * d_model * itemsize in every forward and " \
            "backward: True" in result.stdout, output
     assert "median step time" in result.stdout, output
+
+
+def test_a_hung_collective_is_killed_at_the_timeout():
+    """Rank 1 never joins rank 0's Barrier: run_mpi raises TimeoutExpired on time, having
+    killed the job's process group (nothing is left waiting)."""
+    missing = _mpi_missing()
+    if missing:
+        pytest.skip(missing)
+    hang = ("import time; from mpi4py import MPI; c = MPI.COMM_WORLD; "
+            "c.Barrier() if c.rank == 0 else time.sleep(120)")
+    start = time.perf_counter()
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_mpi(2, ["-c", hang], timeout=5)
+    assert time.perf_counter() - start < 60

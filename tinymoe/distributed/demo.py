@@ -102,7 +102,7 @@ def train(args, w: World) -> dict:
             "formula_bytes": plan.alltoall_bytes(counts, args.d_model, itemsize)})
     return {"ranks": w.size, "experts": args.experts, "d_model": args.d_model,
             "dtype": args.dtype, "batch": args.batch, "router": args.router,
-            "top_k": args.top_k, "steps": steps}
+            "top_k": layer.top_k, "steps": steps}
 
 
 def report(summary: dict) -> str:

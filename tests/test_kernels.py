@@ -13,9 +13,10 @@ from numba import njit
 
 from tinymoe import kernels, reference
 from tinymoe.errors import ShapeError
-from tinymoe.kernels import LADDER, matmul, matmul_reference
+from tinymoe.kernels import LADDER, isa, matmul, matmul_reference
 from tinymoe.kernels import gemm as gemm_module
-from tinymoe.kernels.tiles import MR, NR, zeros_tile
+from tinymoe.kernels import matmul_ladder as ml
+from tinymoe.kernels.tiles import Tile, tile_mr, tile_nr, zeros_tile
 
 FLOATS = [np.float32, np.float64]
 JIT_OFF = os.environ.get("NUMBA_DISABLE_JIT") == "1"
@@ -95,54 +96,69 @@ def test_rung_propagates_nan_and_inf(rung):
 
 
 @njit
-def _fresh_tiles(fill):
+def _fresh_tiles(fill, tile):
     """Take a zeros_tile three times in a loop, dirtying it each time; count the
     nonzero entries found in the fresh tiles (must be 0)."""
     dirty = 0
     for rep in range(3):
-        tile = zeros_tile(fill.dtype)
-        for r in range(MR):
-            for c in range(NR):
-                dirty += tile[r, c] != 0
-                tile[r, c] = fill[rep]
-    return dirty, tile.shape[0], tile.shape[1]
+        acc = zeros_tile(fill.dtype, tile)
+        for r in range(acc.shape[0]):
+            for c in range(acc.shape[1]):
+                dirty += acc[r, c] != 0
+                acc[r, c] = fill[rep]
+    return dirty, acc.shape[0], acc.shape[1]
 
 
 @pytest.mark.nojit
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_zeros_tile_is_fresh_and_zero_each_time(dtype):
-    assert _fresh_tiles(np.array([1.0, -2.0, np.nan], dtype)) == (0, MR, NR)
-    assert zeros_tile(dtype).dtype == dtype
+    fill = np.array([1.0, -2.0, np.nan], dtype)
+    for tile in (ml.RUNG7, Tile(4, 8)):
+        assert _fresh_tiles(fill, tile) == (0, tile.mr, tile.nr)
+        assert zeros_tile(dtype, tile).dtype == dtype
 
 
-def _micro_kernel_asm(env_extra: dict) -> str:
-    """Vector registers in rung 7's compiled micro-kernel (float32) in a fresh process."""
+def _micro_kernel_asm(env_extra: dict, tile: str = "rung7") -> list[str]:
+    """The FMA lines of rung 7's compiled micro-kernel (float32) in a fresh process: with
+    RUNG7's tile, or ("engine") with the tile the engine picks under ``env_extra``."""
     code = """
-import re, numpy as np, tinymoe
+import re, sys, numpy as np, tinymoe
 from tinymoe.kernels import matmul_ladder as ml
-ml.matmul_packed(np.ones((8, 8), np.float32), np.ones((8, 8), np.float32))
+a = np.ones((64, 64), np.float32)
+ml.matmul_packed(a, a) if sys.argv[1] == "rung7" else tinymoe.kernels.matmul(a, a)
 asm = ml._micro.inspect_asm(ml._micro.signatures[0])
-print(len(re.findall(r"vfmadd\\w+[^\\n]*zmm", asm)), len(re.findall(r"vfmadd\\w+[^\\n]*ymm", asm)))
+print("\\n".join(line for line in asm.splitlines() if "vfmadd" in line))
 """
     with tempfile.TemporaryDirectory() as cache:  # inspect_asm needs a real compile
         env = {**os.environ, "NUMBA_CACHE_DIR": cache, **env_extra}
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=True, env=env)
-    return out.stdout.split()
+        out = subprocess.run([sys.executable, "-c", code, tile], capture_output=True,
+                             text=True, check=True, env=env)
+    return out.stdout.splitlines()
 
 
 HOST_AVX512 = "+avx512f" in llvm.get_host_cpu_features().flatten().split(",")
+X86 = llvm.get_host_cpu_name() not in ("generic", "") and "+sse2" in llvm.get_host_cpu_features(
+).flatten()
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(JIT_OFF or not HOST_AVX512, reason="needs the JIT and an AVX-512 CPU")
 def test_avx512_hosts_get_512_bit_fma_unless_opted_out():
-    zmm, ymm = map(int, _micro_kernel_asm({}))
-    assert zmm == 12 and ymm == 0  # 6 rows x 2 vectors of 16 float32
-    zmm, ymm = map(int, _micro_kernel_asm({"TINYMOE_AVX512": "0"}))
-    assert zmm == 0 and ymm > 0
+    lines = _micro_kernel_asm({})
+    assert sum("zmm" in x for x in lines) == 12 and not any("ymm" in x for x in lines)
+    lines = _micro_kernel_asm({"TINYMOE_AVX512": "0"})
+    assert not any("zmm" in x for x in lines) and any("ymm" in x for x in lines)
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(JIT_OFF or not X86, reason="needs the JIT and an x86-64 CPU")
+def test_forced_avx2_engine_tile_keeps_12_accumulators_in_registers():
+    """NUMBA_CPU_NAME=haswell makes AVX2 code on any x86-64: the engine then picks 6x16
+    float32, whose k loop updates 12 ymm accumulators (no zmm, no more registers)."""
+    lines = _micro_kernel_asm({"NUMBA_CPU_NAME": "haswell"}, "engine")
+    assert lines and not any("zmm" in x for x in lines)
+    accumulators = {x.split(",")[-1].strip() for x in lines}
+    assert len(accumulators) == 12, accumulators
 # ---------------------------------------------------------------- activations
 
 
@@ -292,15 +308,15 @@ def test_matmul_kernel_tiny(rng, dtype, monkeypatch):
 
 
 def _spy_gemm(monkeypatch):
-    """Record the arguments of every gemm_batched call made by kernels.matmul."""
+    """Record the arguments of every kernel call (``_gemm``) made by kernels.matmul."""
     calls = []
-    real = gemm_module.gemm_batched
+    real = gemm_module._gemm
 
     def spy(*args):
         calls.append(args)
         return real(*args)
 
-    monkeypatch.setattr(gemm_module, "gemm_batched", spy)
+    monkeypatch.setattr(gemm_module, "_gemm", spy)
     return calls
 
 
@@ -349,6 +365,120 @@ def test_matmul_errors_name_op_and_shapes(sa, sb, words):
     with pytest.raises(ShapeError, match=words) as info:
         matmul(np.ones(sa), np.ones(sb))
     assert "matmul" in str(info.value) and str(tuple(sb)) in str(info.value)
+
+
+# ---------------------------------------------------------------- tiles per ISA
+
+@njit
+def _packed_serial(a, bt, tile):
+    """a @ bt.T by rung 7's pieces with ``tile``, on one thread (a small compile)."""
+    mr, nr = tile_mr(tile), tile_nr(tile)
+    n, k = bt.shape
+    bp = np.zeros(((n + nr - 1) // nr, k, nr), a.dtype)
+    for jp in range(bp.shape[0]):
+        ml.pack_b_panel_tile(bt, jp * nr, bp[jp], tile)
+    out = np.zeros((a.shape[0], n), a.dtype)
+    ml.packed_rows_tile(a, bp, out, 0, (a.shape[0] + mr - 1) // mr, tile)
+    return out
+
+
+def _strided(rng, rows, cols, dtype, transposed):
+    """A (rows, cols) view with no unit stride (one compiled layout for every case)."""
+    if transposed:
+        return rng.standard_normal((2 * cols, rows)).astype(dtype)[::2].T
+    return rng.standard_normal((rows, 2 * cols)).astype(dtype)[:, ::2]
+
+
+# Every tile some CPU gets, with its dtype, and an odd one (MR 5, NR 12, k-panels of a few
+# steps) in both; the host's tiles also run through every engine matmul test above.
+TILE_CASES = sorted({(kernel, dtype) for kernel, tiles in isa.KERNELS.items()
+                     for dtype, tile in tiles.items() if tile is not None}) + [
+    ("odd", "float32"), ("odd", "float64")]
+ODD_TILE = Tile(5, 12, 16, 256, 2)
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize(("kernel", "dtype"), TILE_CASES)
+def test_every_tile_matches_the_reference(rng, kernel, dtype):
+    tile = ODD_TILE if kernel == "odd" else isa.KERNELS[kernel][dtype]
+    for (m, k, n), transposed in [((1, 1, 1), False), ((7, 5, 13), True),
+                                  ((13, 300, 37), False), ((2 * tile.mr + 1, 40, 3 * tile.nr - 1),
+                                                           True)]:
+        a = _strided(rng, m, k, dtype, transposed)
+        bt = _strided(rng, n, k, dtype, not transposed)
+        _close(_packed_serial(a, bt, tile), a, bt.T)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_generic_kernel_is_the_register_blocked_rung(rng, dtype, monkeypatch):
+    """CPUs without a known vector unit run rung 6 on every engine matmul path."""
+    monkeypatch.setattr(isa, "_choice", isa.choose({"TINYMOE_GEMM_KERNEL": "generic"}))
+    calls = _spy_gemm(monkeypatch)
+    x = rng.standard_normal((70, 45)).astype(dtype)
+    w = rng.standard_normal((38, 45)).astype(dtype)
+    cases = [(x, w.T), (x.T, x), (np.stack([x, x[::-1]]), w.T), (x[None], w[None].swapaxes(1, 2))]
+    for a, b in cases:
+        _close(matmul(a, b), a, b)
+    assert len(calls) == 4
+
+
+FAKE_AVX2 = "+avx,+avx2,+fma,+sse2,-avx512f,-avx512bw"
+FAKE_AVX512 = "+avx,+avx2,+fma,+sse2,+avx512f,+avx512bw"
+
+
+@pytest.mark.parametrize(("env", "cpu", "features", "machine", "kernel"), [
+    ({}, "znver3", FAKE_AVX2, "x86_64", "avx2"),
+    ({}, "skylake-avx512", FAKE_AVX512, "x86_64", "avx512"),
+    ({"TINYMOE_AVX512": "0"}, "skylake-avx512", FAKE_AVX512, "x86_64", "avx2"),
+    ({}, "sandybridge", "+avx,+sse2,-avx2,-fma", "x86_64", "generic"),  # AVX without FMA
+    ({}, "apple-m1", "+neon,+fp-armv8,+v8.5a", "arm64", "neon"),
+    ({}, "generic", "", "riscv64", "generic"),
+    ({"NUMBA_CPU_NAME": "haswell"}, "skylake-avx512", FAKE_AVX512, "x86_64", "avx2"),
+    ({"NUMBA_CPU_NAME": "icelake-server"}, "znver3", FAKE_AVX2, "x86_64", "avx512"),
+    ({"NUMBA_CPU_NAME": "no-such-cpu"}, "znver3", FAKE_AVX2, "x86_64", "generic"),
+    ({"NUMBA_CPU_NAME": "cortex-a76"}, "cortex-a76", "+neon", "aarch64", "neon"),
+    ({"NUMBA_CPU_NAME": "host"}, "znver3", FAKE_AVX2, "x86_64", "avx2"),
+    ({"NUMBA_CPU_FEATURES": "+avx2,+fma"}, "x86-64", "+sse2", "x86_64", "avx2"),
+    ({"TINYMOE_GEMM_KERNEL": "generic"}, "znver3", FAKE_AVX2, "x86_64", "generic"),
+    ({"TINYMOE_GEMM_KERNEL": "avx512"}, "znver3", FAKE_AVX2, "x86_64", "avx512"),
+])
+def test_kernel_follows_the_cpu_numba_targets(env, cpu, features, machine, kernel):
+    got = isa.choose(env, host_cpu=cpu, host_features=features, machine=machine)
+    assert got.kernel == kernel
+    assert got.tiles == isa.KERNELS[kernel]
+    assert kernel in got.describe()
+
+
+@pytest.mark.parametrize(("kernel", "registers", "vector_bytes"), [
+    ("avx2", 16, 32), ("avx512", 32, 64), ("neon", 32, 16)])
+def test_every_tile_fits_its_register_file(kernel, registers, vector_bytes):
+    """Accumulators + one row of B (NR / lanes vectors) + one broadcast of A <= registers."""
+    for dtype, tile in isa.KERNELS[kernel].items():
+        assert tile.vector_bytes == vector_bytes
+        lanes = vector_bytes // np.dtype(dtype).itemsize
+        assert tile.nr % lanes == 0 and tile.lanes(dtype) == lanes
+        assert tile.registers(dtype) + tile.nr // lanes + 1 <= registers, (dtype, tile)
+    assert Tile(6, 32, 32).registers("float32") == 24  # the AVX-512 tile on AVX2: spills
+
+
+def test_tile_override():
+    env = {"TINYMOE_GEMM_TILE": "4x24"}
+    tiles = isa.choose(env, host_cpu="znver3", host_features=FAKE_AVX2).tiles
+    assert [(t.mr, t.nr, t.vector_bytes) for t in tiles.values()] == [(4, 24, 32)] * 2
+    env = {"TINYMOE_GEMM_TILE": "6x16, 6x8", "TINYMOE_GEMM_KERNEL": "generic"}
+    tiles = isa.choose(env, host_cpu="znver3", host_features=FAKE_AVX2).tiles
+    assert (tiles["float32"].nr, tiles["float64"].nr, tiles["float64"].vector_bytes) == (16, 8, 16)
+
+
+@pytest.mark.parametrize(("env", "words"), [
+    ({"TINYMOE_GEMM_KERNEL": "sse"}, "TINYMOE_GEMM_KERNEL.*avx512, avx2, neon, generic.*'sse'"),
+    ({"TINYMOE_GEMM_TILE": "6by16"}, "TINYMOE_GEMM_TILE.*6x16.*'6by16'"),
+    ({"TINYMOE_GEMM_TILE": "6x16,6x8,4x4"}, "TINYMOE_GEMM_TILE"),
+    ({"TINYMOE_GEMM_TILE": "0x16"}, "Tile: need 1 <= mr"),
+])
+def test_bad_overrides_say_what_is_expected(env, words):
+    with pytest.raises(ValueError, match=words):
+        isa.choose(env, host_cpu="znver3", host_features=FAKE_AVX2)
 
 
 # ---------------------------------------------------------------- fused Adam

@@ -1,4 +1,4 @@
-"""``python -m tinymoe.bench {overhead,matmul,train,moe} [options]``.
+"""``python -m tinymoe.bench {overhead,matmul,train,moe,threads} [options]``.
 
 Each suite is a module ``tinymoe.bench.<name>`` with ``add_arguments(parser)`` and
 ``run(args)``; it prints ratios measured side by side in the same run.
@@ -8,7 +8,7 @@ import argparse
 import importlib
 import sys
 
-SUITES = ("overhead", "matmul", "train", "moe", "distributed", "lm")
+SUITES = ("overhead", "matmul", "train", "moe", "distributed", "threads", "lm")
 
 
 def main(argv=None) -> None:

@@ -172,12 +172,14 @@ def run_first_call() -> None:
 def run(args) -> None:
     import numba
 
-    import tinymoe.kernels  # noqa: F401  (first: its configure() picks the threading layer)
+    from tinymoe.kernels import isa  # (first: configure() picks the threading layer)
 
     if args.threads:
         numba.set_num_threads(args.threads)
     print(f"numpy {np.__version__} ({_blas_name()}), numba {numba.__version__} "
           f"({numba.get_num_threads()} threads), {os.cpu_count()} CPUs")
+    print(f"tinymoe.kernels.matmul: {isa.choice().describe()}")
+    print("rung 7 (packed) keeps the ladder's fixed 6x32 tile, sized for AVX-512")
     results = run_matmul(args)
     print(f"numba threading layer: {numba.threading_layer()}")
     if args.plot:

@@ -18,22 +18,26 @@ at all). Unless ``NUMBA_THREADING_LAYER`` or ``NUMBA_THREADING_LAYER_PRIORITY`` 
 ``configure()`` asks Numba for its OpenMP layer first and falls back to "workqueue"
 (then tbb) when OpenMP cannot load. The trade-off (docs/benchmarks.md): OpenMP's worker
 threads spin for a while after each parallel region, so the next launch costs ~2 µs
-instead of the ~125 µs workqueue needs to wake sleeping threads on this VM, which is
-what lets a 128x128 product reach BLAS speed. But spinning threads hold their cores:
-a second OpenMP runtime in the same process (PyTorch ships its own libgomp) or other
-busy processes then fight them, and every pool can slow down 30-100x. If you mix
-tinymoe and PyTorch in one process on few cores, set ``NUMBA_THREADING_LAYER=workqueue``
-or shorten the spin with ``GOMP_SPINCOUNT`` (e.g. 10000; ``OMP_WAIT_POLICY=PASSIVE``
-turns spinning off and is as slow as workqueue here). Set these before the first
-parallel call.
+instead of the ~125 µs workqueue needs to wake sleeping threads, which is what lets a
+128x128 product reach BLAS speed. But a spinning thread holds its core: beside another
+busy process, or beside another thread pool in the same process (OpenBLAS behind
+``np.matmul``, PyTorch's own libgomp), a parallel region then waits for a descheduled
+thread, and libgomp's default spin (300,000 rounds, milliseconds) made every pool 30-100x
+slower in such runs. So ``configure()`` starts the OpenMP threads with a short spin,
+``GOMP_SPINCOUNT=SPINCOUNT`` (tenths of a millisecond: longer than the gap between two
+kernels of a training step, shorter than a scheduler time slice), unless
+``GOMP_SPINCOUNT`` or ``OMP_WAIT_POLICY`` is set. ``python -m tinymoe.bench threads``
+measures both situations.
 """
 
 import os
 
 import numba
 from llvmlite import binding as _llvm
+from numba.np.ufunc.parallel import _launch_threads
 
 LAYER_PRIORITY = ["omp", "workqueue", "tbb"]  # Numba's own default tries tbb first
+SPINCOUNT = "10000"  # libgomp's spin rounds before a waiting thread sleeps (default 300000)
 _settings = None
 
 
@@ -42,7 +46,10 @@ def configure() -> dict:
 
     - Threading layer: unless ``NUMBA_THREADING_LAYER`` or
       ``NUMBA_THREADING_LAYER_PRIORITY`` is set, the first of ``LAYER_PRIORITY`` that
-      loads (see above). Effective until the first parallel kernel runs.
+      loads (see above); its threads are started here, with OpenMP's spin shortened to
+      ``GOMP_SPINCOUNT=SPINCOUNT`` unless the environment sets ``GOMP_SPINCOUNT`` or
+      ``OMP_WAIT_POLICY`` (libgomp reads it once, when it loads; the variable is removed
+      again afterwards, so child processes and other libraries do not inherit it).
     - CPU features: let LLVM use 512-bit vectors on AVX-512 CPUs (rung 7 is twice as
       fast with them). LLVM's tuning for Intel AVX-512 server chips includes
       ``prefer-256-bit``, so Numba's vectorised loops stop at 256-bit ymm registers;
@@ -70,8 +77,17 @@ def configure() -> dict:
         wide = "+avx512f" in features.split(",")
         if wide:
             numba.config.CPU_FEATURES = features + ",-prefer-256-bit"
+    spin = os.environ.get("GOMP_SPINCOUNT") or os.environ.get("OMP_WAIT_POLICY")
+    if spin is None:
+        os.environ["GOMP_SPINCOUNT"] = SPINCOUNT
+    try:
+        _launch_threads()  # loads the layer (libgomp reads GOMP_SPINCOUNT now)
+    finally:
+        if spin is None:
+            del os.environ["GOMP_SPINCOUNT"]
     _settings = {"threading_layer_priority": list(numba.config.THREADING_LAYER_PRIORITY),
-                 "threading_layer_from_env": layer_from_env, "512_bit_vectors": wide}
+                 "threading_layer_from_env": layer_from_env, "512_bit_vectors": wide,
+                 "omp_spin": spin or f"GOMP_SPINCOUNT={SPINCOUNT}"}
     return _settings
 
 

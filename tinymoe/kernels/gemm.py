@@ -1,7 +1,9 @@
 """The engine's matmul: ``np.matmul`` semantics on top of the ladder's fastest rung.
 
 ``matmul(a, b)`` accepts 1-D, 2-D and N-D (broadcast batch dims) arrays. float32 and
-float64 operands of one dtype run in ``gemm_batched`` (rung 7's packed kernel); other
+float64 operands of one dtype run in ``gemm_batched`` (rung 7's packed kernel with the
+tile ``isa.choice()`` picked for this CPU's registers) or, on CPUs without a known vector
+unit, in ``gemm_batched_register`` (rung 6); other
 dtypes, mixed dtypes and products below ``SMALL`` multiply-adds go to ``np.matmul`` (for
 tiny products the Python front-end costs more than the arithmetic; see
 docs/benchmarks.md). Plain 2-D operands take a lean path without the batch machinery.
@@ -11,7 +13,18 @@ import numpy as np
 from numba import njit, prange
 
 from tinymoe.errors import ShapeError, fmt
-from tinymoe.kernels.matmul_ladder import SERIAL_FLOPS, THREADS, pack_b, packed_rows, row_groups
+from tinymoe.kernels import isa
+from tinymoe.kernels.matmul_ladder import (
+    KC,
+    NC,
+    ROWS,
+    SERIAL_FLOPS,
+    THREADS,
+    pack_b_tile,
+    packed_rows_tile,
+    register_rows,
+    row_groups_tile,
+)
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 SMALL = 32**3  # M*N*K below this runs on np.matmul
@@ -19,25 +32,48 @@ _ONLY = np.zeros(1, np.int64)  # batch index of a plain 2-D product
 
 
 @njit(cache=True, parallel=THREADS)
-def gemm_batched(a, bt, a_index, b_index, out):
-    """out[p] = a[a_index[p]] @ bt[b_index[p]].T for every batch entry p (rung 7).
+def gemm_batched(a, bt, a_index, b_index, out, tile):
+    """out[p] = a[a_index[p]] @ bt[b_index[p]].T for every batch entry p (rung 7 with
+    ``tile``, a ``tiles.Tile``).
 
     a (Ba, M, K) and bt (Bb, N, K) any strides; a_index, b_index (P,) int64; out (P, M, N)
     zero-filled. Each matrix of bt is packed once, then threads share out the (batch
     entry, group of row panels) pairs; products under SERIAL_FLOPS use one thread."""
     p_count, m, n = out.shape
     threaded = 2 * p_count * m * n * a.shape[2] >= SERIAL_FLOPS
-    bp = pack_b(bt, threaded)
-    tasks, panels = row_groups(m)
+    bp = pack_b_tile(bt, threaded, tile)
+    tasks, panels = row_groups_tile(m, tile)
     if not threaded:
         for p in range(p_count):
-            packed_rows(a[a_index[p]], bp[b_index[p]], out[p], 0, panels)
+            packed_rows_tile(a[a_index[p]], bp[b_index[p]], out[p], 0, panels, tile)
         return
     for task in prange(p_count * tasks):
         p = np.int64(task) // tasks  # prange indices are unsigned; keep int64 math
         t = np.int64(task) - p * tasks
-        packed_rows(a[a_index[p]], bp[b_index[p]], out[p], t * panels // tasks,
-                    (t + 1) * panels // tasks)
+        packed_rows_tile(a[a_index[p]], bp[b_index[p]], out[p], t * panels // tasks,
+                         (t + 1) * panels // tasks, tile)
+
+
+@njit(cache=True, parallel=THREADS)
+def gemm_batched_register(a, bt, a_index, b_index, out):
+    """``gemm_batched`` by rung 6 (``register_rows``), which assumes no vector width: a and
+    bt are copied contiguous once, then threads share out strips of ROWS rows."""
+    ac, btc = np.ascontiguousarray(a), np.ascontiguousarray(bt)
+    p_count, m, n = out.shape
+    strips = (m + ROWS - 1) // ROWS
+    for task in prange(p_count * strips):
+        p = np.int64(task) // strips
+        i0 = (np.int64(task) - p * strips) * ROWS
+        register_rows(ac[a_index[p]], btc[b_index[p]], out[p], i0, min(m, i0 + ROWS), KC, NC)
+
+
+def _gemm(a, bt, a_index, b_index, out) -> None:
+    """out[p] += a[a_index[p]] @ bt[b_index[p]].T on this CPU's kernel (``isa.choice()``)."""
+    tile = isa.choice().tiles[out.dtype.name]
+    if tile is None:
+        gemm_batched_register(a, bt, a_index, b_index, out)
+    else:
+        gemm_batched(a, bt, a_index, b_index, out, tile)
 
 
 def _stacked(x: np.ndarray, batch: tuple) -> tuple[np.ndarray, np.ndarray]:
@@ -56,7 +92,7 @@ def _matmul_2d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if m * n * k < SMALL:
         return np.matmul(a, b)
     out = np.zeros((1, m, n), a.dtype)
-    gemm_batched(a[None], b.T[None], _ONLY, _ONLY, out)
+    _gemm(a[None], b.T[None], _ONLY, _ONLY, out)
     return out[0]
 
 
@@ -91,7 +127,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a_stack, a_index = _stacked(a2, batch)
     bt_stack, b_index = _stacked(np.swapaxes(b2, -1, -2), batch)
     out = np.zeros((len(a_index), m, n), a.dtype)
-    gemm_batched(a_stack, bt_stack, a_index, b_index, out)
+    _gemm(a_stack, bt_stack, a_index, b_index, out)
     out = out.reshape(*batch, m, n)
     if a.ndim == 1:
         out = out[..., 0, :]

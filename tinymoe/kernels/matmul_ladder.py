@@ -9,7 +9,17 @@ import numpy as np
 from numba import njit, prange
 from numba.core.cpu_options import ParallelOptions
 
-from tinymoe.kernels.tiles import MR, NR, zeros_tile
+from tinymoe.kernels.tiles import (
+    MR,
+    NR,
+    Tile,
+    fma_panel,
+    tile_group,
+    tile_mr,
+    tile_nr,
+    tile_panel_bytes,
+    zeros_tile,
+)
 
 # Reassociation lets LLVM split a sum over k into vector lanes; contraction fuses a*b+c
 # into one FMA. Neither assumes away NaN or inf, unlike fastmath=True.
@@ -25,6 +35,7 @@ KC = 512  # k-panel length of rung 6: a 4 x KC strip of A stays in L1
 NC = 128  # rows of B.T per panel in rung 6: NC x KC of B.T stays in L2
 PANEL_BYTES = 32 * 1024  # rung 7: a k-panel of packed B (kc x NR) stays in L1
 GROUP = 8  # rung 7: row panels (of MR rows) per parallel task, about 48 rows
+RUNG7 = Tile(MR, NR, vector_bytes=64, panel_bytes=PANEL_BYTES, group=GROUP)  # engine: isa.py
 TASKS_MULTIPLE = 4  # rung 7: task count rounded up to this, so 1, 2 or 4 threads share evenly
 SERIAL_FLOPS = 2 * 96**3  # rung 7: smaller products run on one thread (docs/benchmarks.md)
 
@@ -206,32 +217,24 @@ def matmul_register_blocked(a, b):
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def _micro(ap, bp, out, i, j):
+def _micro(ap, bp, out, i, j, tile):
     """out[i:i+MR, j:j+NR] += ap.T @ bp, clipped to out; ap (kc, MR), bp (kc, NR)
-    C-contiguous. The outer-product form: per k, NR values of B (whole vectors) times
-    MR broadcast values of A, into an MR x NR tile held in registers (``zeros_tile``)
-    for the whole k loop, so no horizontal sums. The six rows spell out MR = 6."""
-    acc = zeros_tile(ap.dtype)
-    c0, c1, c2, c3, c4, c5 = acc[0], acc[1], acc[2], acc[3], acc[4], acc[5]
-    for k in range(ap.shape[0]):
-        a0, a1, a2, a3, a4, a5 = ap[k, 0], ap[k, 1], ap[k, 2], ap[k, 3], ap[k, 4], ap[k, 5]
-        for jj in range(NR):
-            bkj = bp[k, jj]
-            c0[jj] += a0 * bkj
-            c1[jj] += a1 * bkj
-            c2[jj] += a2 * bkj
-            c3[jj] += a3 * bkj
-            c4[jj] += a4 * bkj
-            c5[jj] += a5 * bkj
-    for r in range(min(MR, out.shape[0] - i)):
-        for jj in range(min(NR, out.shape[1] - j)):
+    C-contiguous, (MR, NR) the ``tile``'s shape (compile-time constants). The
+    outer-product form: per k, NR values of B (whole vectors) times MR broadcast values
+    of A, into an MR x NR tile held in registers (``zeros_tile``) for the whole k loop,
+    so no horizontal sums."""
+    mr, nr = tile_mr(tile), tile_nr(tile)
+    acc = zeros_tile(ap.dtype, tile)
+    fma_panel(ap, bp, acc, tile)
+    for r in range(min(mr, out.shape[0] - i)):
+        for jj in range(min(nr, out.shape[1] - j)):
             out[i + r, j + jj] += acc[r, jj]
 
 
 @njit(cache=True)
-def pack_b_panel(bt, j0, dst):
+def pack_b_panel_tile(bt, j0, dst, tile):
     """dst (K, NR) = bt[j0:j0+NR, :].T, zero past the last row of bt (N, K, any strides)."""
-    width = min(NR, bt.shape[0] - j0)
+    width = min(tile_nr(tile), bt.shape[0] - j0)
     for k in range(bt.shape[1]):  # k outer: reads B = bt.T row by row, NR at a time
         src, row = bt[j0:j0 + width, k], dst[k]  # 1-D views: simpler index math
         for jj in range(width):
@@ -239,61 +242,85 @@ def pack_b_panel(bt, j0, dst):
 
 
 @njit(cache=True)
-def _pack_b_item(bt, bp, q):
+def _pack_b_item(bt, bp, q, tile):
     """Panel q of the (batch entry, column panel) pairs of ``pack_b``."""
     i, jp = q // bp.shape[1], q % bp.shape[1]
-    pack_b_panel(bt[i], jp * NR, bp[i, jp])
+    pack_b_panel_tile(bt[i], jp * tile_nr(tile), bp[i, jp], tile)
 
 
 @njit(cache=True, parallel=THREADS)
-def pack_b(bt, threaded):
+def pack_b_tile(bt, threaded, tile):
     """B = bt[i].T for every i, packed: bt (Bb, N, K) any strides -> (Bb, ceil(N/NR), K, NR)
     zero-padded; the panels are shared out over threads if ``threaded``."""
+    nr = tile_nr(tile)
     batches, n, kdim = bt.shape
-    bp = np.zeros((batches, (n + NR - 1) // NR, kdim, NR), bt.dtype)
+    bp = np.zeros((batches, (n + nr - 1) // nr, kdim, nr), bt.dtype)
     if not threaded:
         for q in range(batches * bp.shape[1]):
-            _pack_b_item(bt, bp, q)
+            _pack_b_item(bt, bp, q, tile)
         return bp
     for q in prange(batches * bp.shape[1]):
-        _pack_b_item(bt, bp, np.int64(q))
+        _pack_b_item(bt, bp, np.int64(q), tile)
     return bp
 
 
 @njit(cache=True)
-def packed_rows(a, bp, out, p0, p1):
+def packed_rows_tile(a, bp, out, p0, p1, tile):
     """out[p0*MR : p1*MR] += a[same rows] @ B for row panels [p0, p1), by ``_micro``.
 
     a (M, K) any strides (``A.T`` is packed straight from the view, no copy first); bp
     (ceil(N/NR), K, NR) the packed B (``pack_b``); out (M, N). The k axis runs in panels
-    of kc (PANEL_BYTES of B per panel, L1); per panel the rows of A are packed k-major,
-    (p1-p0) x kc x MR (L2), zero-padded."""
+    of kc (the tile's panel_bytes of B per panel, L1); per panel the rows of A are packed
+    k-major, (p1-p0) x kc x MR (L2), zero-padded."""
+    mr, nr = tile_mr(tile), tile_nr(tile)
     m, kdim = a.shape
-    kc = max(1, min(kdim, PANEL_BYTES // (NR * a.itemsize)))  # >= 1 even when K = 0
-    ap = np.empty((p1 - p0, kc, MR), a.dtype)
+    kc = max(1, min(kdim, tile_panel_bytes(tile) // (nr * a.itemsize)))  # >= 1 when K = 0
+    ap = np.empty((p1 - p0, kc, mr), a.dtype)
     for k0 in range(0, kdim, kc):
         k1 = min(kdim, k0 + kc)
         for p in range(p0, p1):
-            rows = min(MR, m - p * MR)
+            rows = min(mr, m - p * mr)
             for k in range(k0, k1):  # writes ap in order; MR neighbouring reads of A.T
                 for r in range(rows):
-                    ap[p - p0, k - k0, r] = a[p * MR + r, k]
-                for r in range(rows, MR):
+                    ap[p - p0, k - k0, r] = a[p * mr + r, k]
+                for r in range(rows, mr):
                     ap[p - p0, k - k0, r] = 0
         for jp in range(bp.shape[0]):
             for p in range(p0, p1):
-                _micro(ap[p - p0, : k1 - k0], bp[jp, k0:k1], out, p * MR, jp * NR)
+                _micro(ap[p - p0, : k1 - k0], bp[jp, k0:k1], out, p * mr, jp * nr, tile)
 
 
 @njit(cache=True)
-def row_groups(m):
-    """Split the ceil(m / MR) row panels of C into tasks of at most about GROUP panels,
+def row_groups_tile(m, tile):
+    """Split the ceil(m / MR) row panels of C into tasks of at most about ``group`` panels,
     their count a multiple of TASKS_MULTIPLE when there are enough: (tasks, panels).
     Task t owns panels [t * panels // tasks, (t + 1) * panels // tasks)."""
-    panels = (m + MR - 1) // MR
-    tasks = (panels + GROUP - 1) // GROUP
+    group = tile_group(tile)
+    panels = (m + tile_mr(tile) - 1) // tile_mr(tile)
+    tasks = (panels + group - 1) // group
     tasks = (tasks + TASKS_MULTIPLE - 1) // TASKS_MULTIPLE * TASKS_MULTIPLE
     return max(1, min(panels, tasks)), panels
+
+
+# Rung 7 as the ladder shows it, with one fixed tile (RUNG7). The engine's matmul
+# (``gemm.py``) runs the same functions with the tile chosen for the CPU (``isa.py``).
+
+@njit(cache=True)
+def pack_b_panel(bt, j0, dst):
+    """``pack_b_panel_tile`` with RUNG7."""
+    pack_b_panel_tile(bt, j0, dst, RUNG7)
+
+
+@njit(cache=True)
+def pack_b(bt, threaded):
+    """``pack_b_tile`` with RUNG7."""
+    return pack_b_tile(bt, threaded, RUNG7)
+
+
+@njit(cache=True)
+def packed_rows(a, bp, out, p0, p1):
+    """``packed_rows_tile`` with RUNG7."""
+    packed_rows_tile(a, bp, out, p0, p1, RUNG7)
 
 
 @njit(cache=True, parallel=THREADS)
@@ -302,20 +329,22 @@ def matmul_packed(a, b):
     once into NR-wide column panels and A into MR-row panels, both laid out in the
     order the micro-kernel reads them, then update MR x NR tiles of C held in vector
     registers (``_micro``). Per k step: NR/16 vector loads of B + MR broadcasts of A
-    feed MR*NR/16 vector FMAs, and no horizontal sums, so with 512-bit vectors this
-    rung can pass the 256-bit FMA peak that caps rungs 5-6 (docs/benchmarks.md).
+    feed MR*NR/16 vector FMAs (float32, 512-bit vectors), and no horizontal sums, so
+    this rung can pass the 256-bit FMA peak that caps rungs 5-6 (docs/benchmarks.md).
+    RUNG7's 6x32 tile suits AVX-512's 32 registers; with AVX2's 16 its 24 accumulators
+    spill, which is why the engine picks its tile per CPU (``isa.py``).
     Products under SERIAL_FLOPS skip the threads: launching them costs more."""
     m, kdim = a.shape
     n = b.shape[1]
     threaded = 2 * m * n * kdim >= SERIAL_FLOPS
-    bp = pack_b(b.T[None], threaded)[0]
+    bp = pack_b_tile(b.T[None], threaded, RUNG7)[0]
     out = np.zeros((m, n), a.dtype)
-    tasks, panels = row_groups(m)
+    tasks, panels = row_groups_tile(m, RUNG7)
     if not threaded:
-        packed_rows(a, bp, out, 0, panels)
+        packed_rows_tile(a, bp, out, 0, panels, RUNG7)
         return out
     for t in prange(tasks):
-        packed_rows(a, bp, out, t * panels // tasks, (t + 1) * panels // tasks)
+        packed_rows_tile(a, bp, out, t * panels // tasks, (t + 1) * panels // tasks, RUNG7)
     return out
 
 

@@ -47,7 +47,17 @@ def test_moe_suite_prints_ratios_and_a_small_output_gap(capsys, torch):
     assert 0 <= gap < 1e-4  # same weights in both processes: same outputs
 
 
-@pytest.mark.parametrize("suite", ["overhead", "matmul", "train", "moe"])
+def test_threads_suite_prints_both_degradation_ratios(capsys):
+    out = _run_suite(capsys, "threads", "--sizes", "48", "--calls", "3", "--steps", "2",
+                     "--rounds", "1")
+    rows = re.findall(r"^\s+(np|tinymoe)\s+48\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)$", out, re.M)
+    assert sorted(r[0] for r in rows) == ["np", "tinymoe"], out
+    assert all(float(x) > 0 for row in rows for x in row[1:])
+    (ratio,) = _ratios(out, "ratio")
+    assert ratio > 0 and "one busy neighbour process" in out
+
+
+@pytest.mark.parametrize("suite", ["overhead", "matmul", "train", "moe", "threads"])
 def test_every_suite_has_help(capsys, suite):
     with pytest.raises(SystemExit) as exit_info:
         main([suite, "--help"])

@@ -167,7 +167,10 @@ def test_bad_inputs_are_named(rng):
         model(rng.integers(0, 11, (1, 6)), rng.integers(0, 11, (1, 5)))
     with pytest.raises(IndexError, match=r"outside \[0, 11\)"):
         model(np.array([[3, 11]]))
-    with pytest.raises(ShapeError, match="must be a \\(B, T\\) integer array"):
+    with pytest.raises(ShapeError, match=r"idx must be a \(B, T\) array of token ids, got "
+                       r"shape \(3,\)"):
+        model(np.arange(3))
+    with pytest.raises(tm.DTypeError, match="MoEGPT: idx must be an integer tensor"):
         model(np.zeros((1, 3)))
     with pytest.raises(ValueError, match="top_k must lie in"):
         model.generate(np.array([[1]]), 2, top_k=0)

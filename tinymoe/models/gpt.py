@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from tinymoe.autograd import no_grad
-from tinymoe.errors import ShapeError, fmt
+from tinymoe.errors import ShapeError, check_integer, fmt
 from tinymoe.nn import functional as F
 from tinymoe.nn import init
 from tinymoe.nn.containers import ModuleList
@@ -179,9 +179,10 @@ class MoEGPT(Module):
 
     def _check_ids(self, name: str, ids) -> np.ndarray:
         array = np.asarray(getattr(ids, "data", ids))
-        if array.ndim != 2 or not np.issubdtype(array.dtype, np.integer):
-            raise ShapeError(f"MoEGPT: {name} must be a (B, T) integer array, got "
-                             f"{fmt(array.shape)} {array.dtype}")
+        if array.ndim != 2:
+            raise ShapeError(f"MoEGPT: {name} must be a (B, T) array of token ids, got shape "
+                             f"{fmt(array.shape)}")
+        check_integer("MoEGPT", array, name)
         if array.size and (array.min() < 0 or array.max() >= self.config.vocab_size):
             raise IndexError(f"MoEGPT: {name} holds ids outside [0, {self.config.vocab_size})"
                              f": min {array.min()}, max {array.max()}")

@@ -62,7 +62,10 @@ def _every_op(rng):
     for name, args in [("grouped_matmul", (a, w, offsets)),
                        ("grouped_matmul_tn", (a, a, offsets)),
                        ("segment_sum", (a, offsets)),
-                       ("scatter_add_rows", (a, np.ones(40), np.arange(40) % 5, 5))]:
+                       ("scatter_add_rows", (a, np.ones(40), np.arange(40) % 5, 5)),
+                       ("grouped_linear", (a, w, None, offsets, None, "gelu")),
+                       ("grouped_linear_grad", (a, w, offsets, "relu", a[:, :7])),
+                       ("combine_backward", (a[:5], a, np.ones(40), np.arange(40) % 5))]:
         backend_module.implementation(name)(*args)
 
 

@@ -192,3 +192,168 @@ def test_float32_exp_polynomial_is_accurate_to_1e12():
     normal = want > 1e-300
     assert np.max(np.abs(got[normal] / want[normal] - 1)) < 1e-12
     assert np.all(got[~normal] < 1e-290)
+
+
+# ---------------------------------------------------------------- fused expert kernels
+
+
+def _routed(rng, counts, n_tokens, k, dtype):
+    """offsets, rows (each token at most once per expert, up to k times in all: top-k's
+    repeated token ids), x (n_tokens, k)."""
+    offsets = _segments(rng, counts)
+    rows = np.concatenate([rng.choice(n_tokens, c, replace=False) for c in counts])
+    return offsets, rows.astype(np.int64), rng.standard_normal((n_tokens, k)).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("k", "n"), SIZES)
+@pytest.mark.parametrize("activation", ["identity", "relu", "gelu"])
+def test_grouped_linear_reads_rows_through_the_index(rng, dtype, k, n, activation):
+    """act(x[rows] @ w[g].T + b[g]) with repeated token ids and empty experts, against the
+    reference (which gathers a copy first) and a per-segment loop."""
+    offsets, rows, x = _routed(rng, COUNTS, 80, k, dtype)
+    w = rng.standard_normal((len(COUNTS), n, k)).astype(dtype)
+    b = rng.standard_normal((len(COUNTS), n)).astype(dtype)
+    out, pre = gg.grouped_linear(x, w, b, offsets, rows, activation)
+    want_out, want_pre = reference.grouped_linear(x, w, b, offsets, rows, activation)
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    assert out.dtype == dtype and out.shape == (offsets[-1], n)
+    np.testing.assert_allclose(out, want_out, rtol=tol, atol=tol)
+    assert (pre is None) == (activation != "gelu")
+    if pre is not None:
+        np.testing.assert_allclose(pre, want_pre, rtol=tol, atol=tol)
+    g = 5  # by hand for one expert
+    lo, hi = offsets[g], offsets[g + 1]
+    z = x[rows[lo:hi]] @ w[g].T + b[g]
+    act = {"identity": z, "relu": np.maximum(z, 0), "gelu": reference.gelu(z)}[activation]
+    np.testing.assert_allclose(out[lo:hi], act, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("k", "n"), SIZES)
+@pytest.mark.parametrize("activation", ["identity", "relu", "gelu"])
+def test_grouped_linear_grad_has_the_activation_derivative_in_its_epilogue(rng, dtype, k, n,
+                                                                            activation):
+    offsets = _segments(rng, COUNTS)
+    dy = rng.standard_normal((offsets[-1], k)).astype(dtype)
+    w = rng.standard_normal((len(COUNTS), n, k)).astype(dtype)
+    saved = rng.standard_normal((offsets[-1], n)).astype(dtype)
+    saved[:3] = 0  # ReLU'(0) = 0
+    got = gg.grouped_linear_grad(dy, w, offsets, activation, saved)
+    want = reference.grouped_linear_grad(dy, w, offsets, activation, saved)
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+    plain = reference.grouped_matmul(dy, w, offsets)
+    slope = {"identity": 1.0, "relu": saved > 0,
+             "gelu": reference.gelu_backward(saved, np.ones_like(saved))}[activation]
+    np.testing.assert_allclose(got, plain * slope, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("k", "n"), SIZES)
+def test_grouped_matmul_tn_reads_rows_through_the_index(rng, dtype, k, n):
+    offsets, rows, x = _routed(rng, COUNTS, 80, k, dtype)
+    dy = rng.standard_normal((offsets[-1], n)).astype(dtype)
+    got = gg.grouped_matmul_tn(dy, x, offsets, rows)
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, reference.grouped_matmul_tn(dy, x[rows], offsets),
+                               rtol=tol, atol=tol)
+    np.testing.assert_allclose(got, reference.grouped_matmul_tn(dy, x, offsets, rows),
+                               rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_combine_sums_repeated_tokens_in_order_and_its_backward(rng, dtype):
+    """Top-2 with a capacity drop: each token's rows add up in assignment order (the
+    threaded kernel equals a sequential loop bit for bit), and both gradients."""
+    index = np.concatenate([np.arange(300), rng.permutation(300)[:250]])
+    values = rng.standard_normal((len(index), 33)).astype(dtype)
+    gate = rng.random(len(index)).astype(dtype)
+    out = gg.scatter_add_rows(values, gate, index, 301)
+    expected = np.zeros((301, 33), dtype)
+    for a, t in enumerate(index):
+        expected[t] += gate[a] * values[a]
+    np.testing.assert_array_equal(out, expected)
+    assert not out[300].any()
+    grad = rng.standard_normal((301, 33)).astype(dtype)
+    got_values, got_gate = gg.combine_backward(grad, values, gate, index)
+    want_values, want_gate = reference.combine_backward(grad, values, gate, index)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got_values, want_values, rtol=tol, atol=tol)
+    np.testing.assert_allclose(got_gate, want_gate, rtol=tol, atol=tol)
+    assert got_values.dtype == got_gate.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [1e-30, 1e30])
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+def test_fused_kernels_match_references_at_extreme_magnitudes(rng, dtype, scale, activation):
+    """Rows of 1e-30 .. 1e30 with a nan and infinities, through the index: the same nans
+    and infinities as the references, finite results to the dtype's accuracy."""
+    offsets, rows, x = _routed(rng, COUNTS, 80, 64, dtype)
+    x = (x * scale).astype(dtype)
+    x[3, 2], x[10, 0], x[50, 1] = np.nan, np.inf, -np.inf
+    w = rng.standard_normal((len(COUNTS), 130, 64)).astype(dtype)
+    b = rng.standard_normal((len(COUNTS), 130)).astype(dtype)
+    dy = rng.standard_normal((offsets[-1], 64)).astype(dtype)  # unit: dy x stays normal
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    with np.errstate(invalid="ignore", over="ignore"):
+        cases = [("grouped_linear", gg.grouped_linear(x, w, b, offsets, rows, activation)[0],
+                  reference.grouped_linear(x, w, b, offsets, rows, activation)[0])]
+        saved = cases[0][2]
+        cases += [("grouped_linear_grad", gg.grouped_linear_grad(dy, w, offsets, activation, saved),
+                   reference.grouped_linear_grad(dy, w, offsets, activation, saved)),
+                  ("grouped_matmul_tn", gg.grouped_matmul_tn(dy, x, offsets, rows),
+                   reference.grouped_matmul_tn(dy, x, offsets, rows))]
+    for name, got, want in cases:
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=f"{name}: nan")
+        np.testing.assert_array_equal(got[np.isinf(want)], want[np.isinf(want)], err_msg=name)
+        finite = np.isfinite(want)
+        assert np.isfinite(got[finite]).all() and finite.any(), name
+        error = np.abs(got[finite] - want[finite]).max() / np.abs(want[finite]).max()
+        assert error <= tol, f"{name}: normwise relative error {error:.2g} at scale {scale:g}"
+
+
+# ---------------------------------------------------------------- the MoE layer, fused
+
+
+def _moe_step(backend_name, activation, dtype, **options):
+    """Output, input gradient and every parameter gradient of one MoE forward/backward."""
+    with tm.use_backend(backend_name):
+        tm.manual_seed(0)
+        layer = tm.nn.MoE(12, 20, 5, top_k=2, activation=activation, dtype=dtype, **options)
+        x = tm.tensor(np.random.default_rng(1).standard_normal((40, 12)).astype(dtype),
+                      requires_grad=True)
+        y = layer(x)
+        ((y * y).mean() + layer.aux_loss()).backward()
+        return [("y", y.data), ("x.grad", x.grad)] + [
+            (name, p.grad) for name, p in layer.named_parameters()]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+@pytest.mark.parametrize("options", [{}, {"capacity_factor": 0.6, "n_shared": 1}],
+                         ids=["dropless", "capacity+shared"])
+def test_moe_layer_fused_path_matches_the_numpy_backend(activation, dtype, options):
+    fused = _moe_step("numba", activation, dtype, **options)
+    plain = _moe_step("numpy", activation, dtype, **options)
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    for (name, got), (_, want) in zip(fused, plain):
+        assert got is not None, name
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol, err_msg=name)
+
+
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+def test_expert_mlp_gradcheck_float64(rng, activation):
+    """Finite differences of the fused ExpertMLP in float64 for x (through repeated
+    token ids), both weights and both biases; an empty expert included."""
+    from tinymoe.gradcheck import gradcheck
+    from tinymoe.moe.experts import ExpertMLP
+
+    offsets = np.array([0, 4, 4, 9])
+    rows = np.array([0, 1, 2, 3, 0, 2, 4, 5, 1])
+    shapes = [(6, 5), (3, 7, 5), (3, 7), (3, 5, 7), (3, 5)]
+    inputs = [tm.tensor(rng.standard_normal(s) + (0.5 if i == 0 else 0), requires_grad=True)
+              for i, s in enumerate(shapes)]
+    assert gradcheck(lambda *t: ExpertMLP.apply(*t, offsets, rows, activation), inputs,
+                     atol=1e-7, rtol=1e-5)

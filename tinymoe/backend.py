@@ -44,6 +44,9 @@ DISPATCH = {
     "grouped_matmul_tn": ((_GEMM, "grouped_matmul_tn"), reference.grouped_matmul_tn),
     "segment_sum": ((_GEMM, "segment_sum"), reference.segment_sum),
     "scatter_add_rows": ((_GEMM, "scatter_add_rows"), reference.scatter_add_rows),
+    "grouped_linear": ((_GEMM, "grouped_linear"), reference.grouped_linear),
+    "grouped_linear_grad": ((_GEMM, "grouped_linear_grad"), reference.grouped_linear_grad),
+    "combine_backward": ((_GEMM, "combine_backward"), reference.combine_backward),
 }
 _active = "numba"
 

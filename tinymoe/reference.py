@@ -110,8 +110,33 @@ def grouped_matmul(x: np.ndarray, w: np.ndarray, offsets: np.ndarray) -> np.ndar
     return out
 
 
-def grouped_matmul_tn(dy: np.ndarray, x: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """``out[g] = dy[seg_g].T @ x[seg_g]`` for dy (A, N), x (A, K) -> out (G, N, K)."""
+def grouped_linear(x, w, bias, offsets, rows=None, activation="identity"):
+    """``act(x[rows][seg_g] @ w[g].T + bias[g])`` -> (out (A, N), pre (A, N) for "gelu",
+    else None); x (T, K), rows (A,) or None (x sorted already), bias (G, N) or None."""
+    pre = grouped_matmul(x if rows is None else x[rows], w, offsets)
+    if bias is not None:
+        pre += np.repeat(bias, np.diff(offsets), axis=0)
+    if activation == "relu":
+        return np.maximum(pre, 0), None
+    if activation == "gelu":
+        return gelu(pre), pre
+    return pre, None
+
+
+def grouped_linear_grad(dy, w, offsets, activation, saved):
+    """``(dy[seg_g] @ w[g].T) * act'``, act' from ``saved``: ReLU's output or GELU's input."""
+    grad = grouped_matmul(dy, w, offsets)
+    if activation == "relu":
+        return np.where(saved > 0, grad, 0).astype(grad.dtype)
+    if activation == "gelu":
+        return gelu_backward(saved, grad)
+    return grad
+
+
+def grouped_matmul_tn(dy: np.ndarray, x: np.ndarray, offsets: np.ndarray,
+                      rows: np.ndarray | None = None) -> np.ndarray:
+    """``out[g] = dy[seg_g].T @ x[rows][seg_g]`` for dy (A, N), x (T, K) -> (G, N, K)."""
+    x = x if rows is None else x[rows]
     out = np.zeros((len(offsets) - 1, dy.shape[1], x.shape[1]), np.result_type(dy, x))
     for g in range(len(offsets) - 1):
         lo, hi = offsets[g], offsets[g + 1]
@@ -132,3 +157,10 @@ def scatter_add_rows(values, weights, index, n_rows: int) -> np.ndarray:
     out = np.zeros((n_rows, values.shape[1]), values.dtype)
     np.add.at(out, index, weights[:, None] * values)
     return out
+
+
+def combine_backward(grad, values, gate, index):
+    """grad (T, N), values (A, N), gate (A,), index (A,) -> (gate[a] * grad[index[a]],
+    grad[index[a]] . values[a])."""
+    rows = grad[index]
+    return rows * gate[:, None].astype(values.dtype), np.einsum("ad,ad->a", rows, values)

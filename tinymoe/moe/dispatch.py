@@ -9,9 +9,11 @@ Assignments come flat: ``token`` (A,) and ``expert`` (A,) integer arrays and ``g
 - ``dispatch_reference``: a readable loop over experts with ordinary ops (index rows,
   run the expert, ``index_add`` back): the test oracle.
 - ``dispatch_fast``: sort assignments by expert (stable argsort + bincount give each
-  expert a contiguous segment), gather the rows once, run all experts in one
-  grouped-GEMM call per layer (``experts.grouped``), and scatter-add the gate-weighted
-  rows back. Gather and combine are ``Function``s whose backward is the opposite move.
+  expert a contiguous segment), run all experts in one grouped-GEMM call per layer
+  (``experts.grouped``), which reads the token rows through the sorted index instead of
+  gathering a copy, and scatter-add the gate-weighted rows of its output back
+  (``Combine``, whose backward is the opposite move; ``GatherRows`` is the gather, for
+  expert banks without a fused kernel).
 """
 
 import numpy as np
@@ -41,7 +43,8 @@ class GatherRows(Function):
     @staticmethod
     def backward(ctx, grad):
         ones = np.ones(len(ctx.index), grad.dtype)
-        return backend.implementation("scatter_add_rows")(grad, ones, ctx.index, ctx.rows), None
+        scatter = backend.implementation("scatter_add_rows", grad.dtype)
+        return scatter(grad, ones, ctx.index, ctx.rows), None
 
 
 class Combine(Function):
@@ -51,23 +54,24 @@ class Combine(Function):
     def forward(ctx, values, gate, index, n_rows):
         ctx.save_for_backward(values, gate)
         ctx.index = index
-        return backend.implementation("scatter_add_rows")(values, gate, index, n_rows)
+        return backend.implementation("scatter_add_rows", values.dtype)(values, gate, index,
+                                                                       n_rows)
 
     @staticmethod
     def backward(ctx, grad):
         values, gate = ctx.saved_tensors
         need_values, need_gate = ctx.needs_input_grad[:2]
-        rows = grad[ctx.index]  # (A, D)
-        grad_values = rows * gate[:, None] if need_values else None
-        grad_gate = np.einsum("ad,ad->a", rows, values) if need_gate else None
-        return grad_values, grad_gate, None, None
+        grad_values, grad_gate = backend.implementation("combine_backward", values.dtype)(
+            grad, values, gate, ctx.index)
+        return (grad_values if need_values else None), (grad_gate if need_gate else None), \
+            None, None
 
 
 def dispatch_fast(x: Tensor, token, expert, gate, experts) -> Tensor:
     """Sorted, grouped dispatch: x (T, D) -> y (T, D) (see the module docstring)."""
     order, offsets = sort_by_expert(expert, experts.n_experts)
     token_sorted = token[order]
-    hidden = experts.grouped(GatherRows.apply(x, token_sorted), offsets)  # (A, D)
+    hidden = experts.grouped(x, offsets, rows=token_sorted)  # (A, D)
     weight = np.ones(len(order), x.dtype) if gate is None else gate[order]
     return Combine.apply(hidden, weight, token_sorted, x.shape[0])
 

@@ -28,7 +28,7 @@ start-up or imports per variant, and no state carried from one variant to the ne
 pytest-timeout interrupts a test that loops, a child that dies scores its variant as
 crashed, and the parent kills a worker that stops reporting (a loop that never returns to
 Python), scores that variant as having hung and resumes with the rest in a fresh worker.
-POSIX only (fork).
+POSIX only (fork); the workers use Numba's fork-safe `workqueue` threading layer.
 """
 
 from __future__ import annotations
@@ -378,7 +378,10 @@ def _run_submissions(root: Path, lesson: str, todo: list[str], timeout: float, g
                        "--events", str(events), "--timeout", f"{timeout:g}", *todo]
             if not (first and with_reference):
                 command.append("--skip-reference")
-            env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
+            # each variant runs in a forked child: GNU OpenMP's thread pool does not survive
+            # a fork (the child dies), Numba's workqueue layer does
+            env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",
+                   "NUMBA_THREADING_LAYER": "workqueue"}
             env.pop("TINYMOE_FAST", None)
             with open(log, "w") as sink:
                 proc = subprocess.Popen(command, cwd=root, stdout=sink, stderr=subprocess.STDOUT,

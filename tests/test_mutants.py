@@ -225,3 +225,16 @@ def test_a_batch_that_loses_points_is_regraded_member_by_member(toy_root, capsys
     _, results = mutants.run_lesson(toy_root, "99_toy", variants, timeout=10)
     assert mutants.judge(variants[0], results[str(variants[0].path)])[0]
     assert not mutants.judge(variants[1], results[str(variants[1].path)])[0]
+
+
+def test_a_reference_that_dies_in_a_forked_child_stops_the_count(toy_root, capsys):
+    # were the children to die for reasons of their own (a threading runtime that does not
+    # survive fork), every mutant would look caught: the reference is graded in a child too
+    (toy_root / "solutions" / "99_toy.py").write_text(
+        "import os\n\nos.environ.setdefault('TOY_PARENT', str(os.getpid()))\n" + TOY_SOLUTION
+        .replace("return 2 * x", "if str(os.getpid()) != os.environ['TOY_PARENT']:\n"
+                 "        os._exit(3)\n    return 2 * x"))
+    assert mutants.main(["99", "--timeout", "10"]) == 1
+    out = capsys.readouterr().out
+    assert "the reference solution does not score full marks" in out and "crashed" in out, out
+    assert "mutants caught" in out and "caught: 0/0" in out, out

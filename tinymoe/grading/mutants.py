@@ -283,6 +283,12 @@ def _worker(root: Path, lesson: str, files: list[str], events: Path, timeout: fl
                 outcome = _grade_once(root, tests, folder, None, timeout, beat)
                 if not with_reference:
                     continue
+                # ... and once more in a forked child, as the variants will be: a child that
+                # crashes for reasons of its own would otherwise count every mutant as caught
+                in_child = _grade_in_child(root, tests, folder, None, timeout, beat)
+                if in_child.error or in_child.earned != outcome.earned:
+                    outcome = in_child
+                    outcome.error = outcome.error or "it loses points in a forked child"
             else:
                 beat({"event": "start", "name": name})
                 exercise = variant.exercise if variant and variant.kind == "mutant" else None
@@ -514,7 +520,8 @@ def report(root: Path, targets: list[str], timeout: float, jobs: int = 1) -> int
         if short or reference.error:
             problems.append(f"{lesson}: the reference itself loses points {short}; "
                             f"{reference.messages} {reference.error}")
-            print(f"{lesson}: ERROR the reference solution does not score full marks: {short}")
+            print(f"{lesson}: ERROR the reference solution does not score full marks: "
+                  f"{short or reference.error}")
             continue
         print(f"{lesson}: reference {sum(reference.earned.values())}/"
               f"{sum(reference.possible.values())}, {len(variants)} variants in {seconds:.1f} s")

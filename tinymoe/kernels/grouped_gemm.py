@@ -95,26 +95,32 @@ RELU_GRAD, GELU_GRAD = 3, 4  # out = (a @ B) * act'(saved), saved: relu's output
 @njit(cache=True)
 def _epilogue(pre, out, saved, bias, g, lo, epilogue):
     """Rows ``lo : lo + len(pre)`` of the result, hot in cache: add ``bias[g]`` to ``pre``
-    in place and write ``out`` (see EPILOGUES; ``out`` may be ``pre`` itself)."""
+    in place and write ``out`` (see EPILOGUES; ``out`` may be ``pre`` itself). One loop
+    per case, so each inner loop is branch-free and vectorises."""
     single = _single(pre)
-    for i in range(pre.shape[0]):
-        p, o = pre[i], out[lo + i]
-        if epilogue == RELU_GRAD or epilogue == GELU_GRAD:
-            s = saved[lo + i]
-            for j in range(p.shape[0]):
-                if epilogue == RELU_GRAD:
-                    o[j] = p[j] if s[j] > 0 else 0
-                else:
-                    o[j] = _gelu_grad1(s[j], p[j], single)
-            continue
+    n = pre.shape[1]
+    if epilogue == RELU_GRAD:
+        for i in range(pre.shape[0]):
+            p, o, s = pre[i], out[lo + i], saved[lo + i]
+            for j in range(n):
+                o[j] = p[j] if s[j] > 0 else 0
+    elif epilogue == GELU_GRAD:
+        for i in range(pre.shape[0]):
+            p, o, s = pre[i], out[lo + i], saved[lo + i]
+            for j in range(n):
+                o[j] = _gelu_grad1(s[j], p[j], single)
+    else:
         b = bias[g]
-        for j in range(p.shape[0]):
-            v = p[j] + b[j]
-            p[j] = v
+        for i in range(pre.shape[0]):
+            p, o = pre[i], out[lo + i]
+            for j in range(n):
+                p[j] += b[j]
             if epilogue == 1:
-                o[j] = 0 if v < 0 else v  # nan stays nan, as np.maximum
+                for j in range(n):
+                    o[j] = 0 if p[j] < 0 else p[j]  # nan stays nan, as np.maximum
             elif epilogue == 2:
-                o[j] = _gelu1(v, single)
+                for j in range(n):
+                    o[j] = _gelu1(p[j], single)
 
 
 @njit(cache=True)

@@ -11,7 +11,8 @@ layout, an MoE expert layer is, for every ``g``::
     db[g] = dy[seg_g].sum(0)                     # bias gradient     (segment_sum)
 
 A Python loop of ``np.matmul`` per expert does the same; the kernels below run all
-segments in one call, built on the matmul ladder's packed rung 7: each expert's B is
+segments in one call, built on the matmul ladder's packed rung 7 with the tile the
+engine's matmul uses on this CPU (``isa.choice()``): each expert's B is
 packed once, A is packed from any strides (``dy[seg].T`` needs no copy), and threads
 share out (expert, group of row panels) tasks, so a busy expert's rows spread over
 cores; products under ``SERIAL_FLOPS`` run on one thread.
@@ -19,7 +20,7 @@ cores; products under ``SERIAL_FLOPS`` run on one thread.
 Fused for the MoE layer (``tinymoe.moe.experts.ExpertMLP``):
 
 - ``grouped_linear`` reads the token rows through the sorted index, ``x[rows[s]]``, a
-  strip of ROWS rows at a time, instead of a gathered (A, K) copy, and runs the bias and
+  strip of rows at a time, instead of a gathered (A, K) copy, and runs the bias and
   the activation (ReLU, GELU) on each strip of its result while it is in cache;
 - ``grouped_linear_grad`` is the input gradient with the activation's derivative in
   the same epilogue; ``grouped_matmul_tn`` reads B = x[rows[seg_g]] through the index;
@@ -37,13 +38,13 @@ from numba import njit, prange
 from tinymoe.errors import DTypeError, ShapeError, fmt
 from tinymoe.kernels.activations import _gelu1, _gelu_grad1, _single
 from tinymoe.kernels.matmul_ladder import (
-    GROUP,
+    RUNG7,
     SERIAL_FLOPS,
     THREADS,
-    pack_b,
-    packed_rows,
+    pack_b_tile,
+    packed_rows_tile,
 )
-from tinymoe.kernels.tiles import MR, NR
+from tinymoe.kernels.tiles import tile_group, tile_mr, tile_nr
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -66,23 +67,31 @@ def _check(op: str, offsets: np.ndarray, rows: int, groups: int, *arrays) -> Non
                          f"{offsets.tolist() if offsets.size <= 10 else '...'}")
 
 
-ROWS = GROUP * MR  # rows of C per task, as in rung 7
+def _tile(dtype):
+    """The micro-kernel tile ``isa.choice()`` picked for this CPU and dtype (the engine
+    matmul's), or rung 7's where it picked none."""
+    from tinymoe.kernels import isa
+
+    return isa.choice().tiles[np.dtype(dtype).name] or RUNG7
 
 
-def _strip_tasks(counts: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(group, first row) of every ROWS-row strip of C for every group with counts[g] > 0
-    and ``rows[g]`` rows of C."""
-    strips = np.where(counts > 0, -(-rows // ROWS), 0)
+def _strip_tasks(counts: np.ndarray, rows: np.ndarray, tile) -> tuple[np.ndarray, np.ndarray]:
+    """(group, first row) of every strip of C (``group * mr`` rows of the tile, as in rung
+    7) for every group with counts[g] > 0 and ``rows[g]`` rows of C."""
+    size = tile.group * tile.mr
+    strips = np.where(counts > 0, -(-rows // size), 0)
     group = np.repeat(np.arange(len(counts), dtype=np.int64), strips)
     first = np.arange(strips.sum(), dtype=np.int64) - np.repeat(np.cumsum(strips) - strips, strips)
-    return group, first * ROWS
+    return group, first * size
 
 
 @njit(cache=True)
-def _strip(a, bp, out, row):
-    """out[row : row + ROWS] += a[same rows] @ B, with B packed in bp (rung 7)."""
-    p0 = row // MR
-    packed_rows(a, bp, out, p0, min((a.shape[0] + MR - 1) // MR, p0 + GROUP))
+def _strip(a, bp, out, row, tile):
+    """out[row : row + group * mr] += a[same rows] @ B, with B packed in bp (rung 7)."""
+    mr = tile_mr(tile)
+    p0 = row // mr
+    packed_rows_tile(a, bp, out, p0, min((a.shape[0] + mr - 1) // mr, p0 + tile_group(tile)),
+                     tile)
 
 
 # ---------------------------------------------------------------- forward / input grad
@@ -125,33 +134,34 @@ def _epilogue(pre, out, saved, bias, g, lo, epilogue):
 
 @njit(cache=True)
 def _linear_task(x, rows, bp, bias, offsets, task_group, task_row, pre, out, saved,
-                 epilogue, t):
-    """Strip t: ROWS rows of expert g, read from x through ``rows`` into a small buffer
+                 epilogue, tile, t):
+    """Strip t: group * mr rows of expert g, read from x through ``rows`` into a small buffer
     (the packing copies them anyway), multiplied into ``pre``, then the epilogue."""
     g, first = task_group[t], task_row[t]
     lo = offsets[g] + first
-    n = min(ROWS, offsets[g + 1] - lo)
+    mr = tile_mr(tile)
+    n = min(tile_group(tile) * mr, offsets[g + 1] - lo)
     a = np.empty((n, x.shape[1]), x.dtype)
     for i in range(n):
         a[i] = x[rows[lo + i]]
     strip = pre[lo:lo + n]
-    packed_rows(a, bp[g], strip, 0, (n + MR - 1) // MR)
+    packed_rows_tile(a, bp[g], strip, 0, (n + mr - 1) // mr, tile)
     _epilogue(strip, out, saved, bias, g, lo, epilogue)
 
 
 @njit(cache=True, parallel=THREADS)
 def _grouped_linear(x, rows, w, bias, offsets, task_group, task_row, pre, out, saved,
-                    epilogue, threaded):
+                    epilogue, tile, threaded):
     """Tasks serially, or if ``threaded`` with threads; every w[g] packed once first."""
-    bp = pack_b(w, threaded)
+    bp = pack_b_tile(w, threaded, tile)
     if not threaded:
         for t in range(task_group.shape[0]):
             _linear_task(x, rows, bp, bias, offsets, task_group, task_row, pre, out, saved,
-                         epilogue, t)
+                         epilogue, tile, t)
         return
     for t in prange(task_group.shape[0]):
         _linear_task(x, rows, bp, bias, offsets, task_group, task_row, pre, out, saved,
-                     epilogue, t)
+                     epilogue, tile, t)
 
 
 def _rows(op: str, rows, offsets, n_x: int) -> np.ndarray:
@@ -186,11 +196,12 @@ def _run_linear(op, x, w, bias, offsets, rows, epilogue, saved, separate_pre):
         return pre, out
     offsets = offsets.astype(np.int64)
     counts = np.diff(offsets)
-    group, first = _strip_tasks(counts, counts)
+    tile = _tile(x.dtype)
+    group, first = _strip_tasks(counts, counts, tile)
     bias = np.zeros((groups, n), x.dtype) if bias is None else np.ascontiguousarray(bias)
     saved = pre if saved is None else np.ascontiguousarray(saved)
     _grouped_linear(np.ascontiguousarray(x), rows, w, bias, offsets, group, first, pre, out,
-                    saved, epilogue, 2 * rows.shape[0] * x.shape[1] * n >= SERIAL_FLOPS)
+                    saved, epilogue, tile, 2 * rows.shape[0] * x.shape[1] * n >= SERIAL_FLOPS)
     return pre, out
 
 
@@ -231,22 +242,23 @@ def grouped_linear_grad(dy, w, offsets, activation, saved):
 
 
 @njit(cache=True)
-def _packed_segment(xp, offsets, g):
+def _packed_segment(xp, offsets, g, tile):
     """Expert g's block of xp: (ceil(K / NR), rows of segment g, NR)."""
-    panels = xp.shape[0] // offsets[-1] // NR
+    nr = tile_nr(tile)
+    panels = xp.shape[0] // offsets[-1] // nr
     lo, hi = offsets[g], offsets[g + 1]
-    return xp[panels * NR * lo:panels * NR * hi].reshape((panels, hi - lo, NR))
+    return xp[panels * nr * lo:panels * nr * hi].reshape((panels, hi - lo, nr))
 
 
 @njit(cache=True)
-def _pack_segment(x, rows, offsets, xp, g):
+def _pack_segment(x, rows, offsets, xp, g, tile):
     """B = x[rows[seg_g]] (rows of segment g, K) packed into expert g's block of xp, NR
     columns per panel (the layout of ``pack_b``), read through the sorted index."""
-    block = _packed_segment(xp, offsets, g)
-    lo = offsets[g]
+    block = _packed_segment(xp, offsets, g, tile)
+    lo, nr = offsets[g], tile_nr(tile)
     for jp in range(block.shape[0]):
-        j0 = jp * NR
-        width = min(NR, x.shape[1] - j0)
+        j0 = jp * nr
+        width = min(nr, x.shape[1] - j0)
         for i in range(block.shape[1]):
             src, dst = x[rows[lo + i], j0:j0 + width], block[jp, i]
             for jj in range(width):
@@ -254,27 +266,28 @@ def _pack_segment(x, rows, offsets, xp, g):
 
 
 @njit(cache=True)
-def _weight_task(dy, xp, offsets, task_group, task_row, out, t):
+def _weight_task(dy, xp, offsets, task_group, task_row, out, tile, t):
     g = task_group[t]
-    _strip(dy[offsets[g]:offsets[g + 1]].T, _packed_segment(xp, offsets, g), out[g],
-           task_row[t])
+    _strip(dy[offsets[g]:offsets[g + 1]].T, _packed_segment(xp, offsets, g, tile), out[g],
+           task_row[t], tile)
 
 
 @njit(cache=True, parallel=THREADS)
-def _grouped_matmul_tn(dy, x, rows, offsets, task_group, task_row, out, threaded):
+def _grouped_matmul_tn(dy, x, rows, offsets, task_group, task_row, out, tile, threaded):
     """Pack every x[rows[seg_g]] as B, then the tasks; serially or, if ``threaded``, with
     threads."""
-    xp = np.zeros(((x.shape[1] + NR - 1) // NR * NR * rows.shape[0]), x.dtype)
+    nr = tile_nr(tile)
+    xp = np.zeros(((x.shape[1] + nr - 1) // nr * nr * rows.shape[0]), x.dtype)
     if not threaded:
         for g in range(out.shape[0]):
-            _pack_segment(x, rows, offsets, xp, g)
+            _pack_segment(x, rows, offsets, xp, g, tile)
         for t in range(task_group.shape[0]):
-            _weight_task(dy, xp, offsets, task_group, task_row, out, t)
+            _weight_task(dy, xp, offsets, task_group, task_row, out, tile, t)
         return
     for g in prange(out.shape[0]):
-        _pack_segment(x, rows, offsets, xp, g)
+        _pack_segment(x, rows, offsets, xp, g, tile)
     for t in prange(task_group.shape[0]):
-        _weight_task(dy, xp, offsets, task_group, task_row, out, t)
+        _weight_task(dy, xp, offsets, task_group, task_row, out, tile, t)
 
 
 def grouped_matmul_tn(dy: np.ndarray, x: np.ndarray, offsets: np.ndarray,
@@ -296,8 +309,9 @@ def grouped_matmul_tn(dy: np.ndarray, x: np.ndarray, offsets: np.ndarray,
     if out.size == 0 or a == 0:
         return out
     offsets = offsets.astype(np.int64)
-    group, row = _strip_tasks(np.diff(offsets), np.full(groups, n))
-    _grouped_matmul_tn(dy, np.ascontiguousarray(x), rows, offsets, group, row, out,
+    tile = _tile(x.dtype)
+    group, row = _strip_tasks(np.diff(offsets), np.full(groups, n), tile)
+    _grouped_matmul_tn(dy, np.ascontiguousarray(x), rows, offsets, group, row, out, tile,
                        2 * a * n * k >= SERIAL_FLOPS)
     return out
 

@@ -45,7 +45,9 @@ def expert_token_counts(model, ids, block_size: int | None = None,
 def plot_expert_tokens(counts: np.ndarray, chars, top: int = 30, ax=None, title=None):
     """Heatmap of one layer's ``counts`` (vocab, E) from ``expert_token_counts``: one row per
     character among the ``top`` most frequent, the share of that character's assignments
-    each expert took (each row sums to 1; a uniform router gives 1/E everywhere).
+    each expert took (each row sums to 1; a uniform router gives 1/E everywhere, and with
+    top-k routing no entry exceeds 1/k: 0.5 for top-2 means every occurrence of that
+    character went to that expert). The colour scale runs from 0 to the largest share.
     ``chars``: the id -> character list (``tokenizer.chars``). Returns the Axes."""
     import matplotlib.pyplot as plt
 
@@ -56,8 +58,9 @@ def plot_expert_tokens(counts: np.ndarray, chars, top: int = 30, ax=None, title=
     share = counts[rows] / totals[rows, None]
     if ax is None:
         _, ax = plt.subplots(figsize=(1.0 + 0.6 * counts.shape[1], 0.25 * len(rows) + 1.2))
-    image = ax.imshow(share, aspect="auto", cmap="viridis", vmin=0.0, vmax=1.0)
-    ax.set_yticks(range(len(rows)), [repr(chars[i])[1:-1] for i in rows], fontsize=8)
+    image = ax.imshow(share, aspect="auto", cmap="viridis", vmin=0.0)
+    names = [{" ": "space", "\n": "\\n"}.get(chars[i], chars[i]) for i in rows]
+    ax.set_yticks(range(len(rows)), names, fontsize=8)
     ax.set_xticks(range(counts.shape[1]), [str(e) for e in range(counts.shape[1])])
     ax.set_xlabel("expert")
     ax.set_ylabel("input character")

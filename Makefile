@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 export MPLBACKEND ?= Agg
+# OpenBLAS (NumPy's BLAS) busy-waits 2^28 cycles after each call by default; its spinning
+# threads then stall Numba's kernels called next (lesson 06 alternates the two: 3-10x
+# slower) and a busy neighbour process. 2^4 cycles: see docs/benchmarks.md, Threading.
+export OPENBLAS_THREAD_TIMEOUT ?= 4
 # JupyterLab refuses to run as root unless told (containers, fresh cloud machines)
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 

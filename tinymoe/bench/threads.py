@@ -77,7 +77,9 @@ def _threads_info() -> str:
 
     tinymoe.kernels.matmul(np.ones((64, 64)), np.ones((64, 64)))  # starts the threads
     return (f"numba {numba.threading_layer()} layer, {numba.get_num_threads()} threads, "
-            f"{os.cpu_count()} CPUs; tinymoe.kernels.configure(): {tinymoe.kernels.configure()}")
+            f"{os.cpu_count()} CPUs; tinymoe.kernels.configure(): {tinymoe.kernels.configure()}; "
+            "OpenBLAS spin: OPENBLAS_THREAD_TIMEOUT="
+            f"{os.environ.get('OPENBLAS_THREAD_TIMEOUT', 'unset (2^28 cycles)')}")
 
 
 def _median_ms(samples) -> float:

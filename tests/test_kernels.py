@@ -118,22 +118,36 @@ def test_zeros_tile_is_fresh_and_zero_each_time(dtype):
         assert zeros_tile(dtype, tile).dtype == dtype
 
 
-def _micro_kernel_asm(env_extra: dict, tile: str = "rung7") -> list[str]:
-    """The FMA lines of rung 7's compiled micro-kernel (float32) in a fresh process: with
-    RUNG7's tile, or ("engine") with the tile the engine picks under ``env_extra``."""
+def _micro_kernel_loops(env_extra: dict, tile: str = "rung7") -> list[list[str]]:
+    """The FMA lines of each basic block of rung 7's compiled micro-kernel (float32) that
+    has any, from a fresh process: with RUNG7's tile, or ("engine") with the tile the
+    engine picks under ``env_extra``. A block also reports each vector register moved to
+    or from the stack (an accumulator spilled to memory)."""
     code = """
 import re, sys, numpy as np, tinymoe
 from tinymoe.kernels import matmul_ladder as ml
 a = np.ones((64, 64), np.float32)
 ml.matmul_packed(a, a) if sys.argv[1] == "rung7" else tinymoe.kernels.matmul(a, a)
-asm = ml._micro.inspect_asm(ml._micro.signatures[0])
-print("\\n".join(line for line in asm.splitlines() if "vfmadd" in line))
+for sig in ml._micro.signatures:
+    print(ml._micro.inspect_asm(sig))
 """
     with tempfile.TemporaryDirectory() as cache:  # inspect_asm needs a real compile
         env = {**os.environ, "NUMBA_CACHE_DIR": cache, **env_extra}
         out = subprocess.run([sys.executable, "-c", code, tile], capture_output=True,
                              text=True, check=True, env=env)
-    return out.stdout.splitlines()
+    blocks, block = [], []
+    for line in out.stdout.splitlines():
+        if line.rstrip().endswith(":") and not line.startswith("\t"):  # a label: new block
+            blocks.append(block)
+            block = []
+        elif "vfmadd" in line or ("rsp" in line and "mm" in line):
+            block.append(line)
+    blocks.append(block)
+    return [b for b in blocks if any("vfmadd" in x for x in b)]
+
+
+def _accumulators(block: list[str]) -> set[str]:
+    return {x.split(",")[-1].strip() for x in block if "vfmadd" in x}
 
 
 HOST_AVX512 = "+avx512f" in llvm.get_host_cpu_features().flatten().split(",")
@@ -144,21 +158,30 @@ X86 = llvm.get_host_cpu_name() not in ("generic", "") and "+sse2" in llvm.get_ho
 @pytest.mark.slow
 @pytest.mark.skipif(JIT_OFF or not HOST_AVX512, reason="needs the JIT and an AVX-512 CPU")
 def test_avx512_hosts_get_512_bit_fma_unless_opted_out():
-    lines = _micro_kernel_asm({})
-    assert sum("zmm" in x for x in lines) == 12 and not any("ymm" in x for x in lines)
-    lines = _micro_kernel_asm({"TINYMOE_AVX512": "0"})
-    assert not any("zmm" in x for x in lines) and any("ymm" in x for x in lines)
+    """Each k loop of the 6x32 float32 tile updates 12 zmm accumulators, none on the
+    stack; with TINYMOE_AVX512=0 the engine's tile (AVX2's) has no zmm at all."""
+    loops = _micro_kernel_loops({})
+    assert loops
+    for block in loops:
+        assert not any("rsp" in x for x in block), block
+        accumulators = _accumulators(block)
+        assert len(accumulators) == 12 and all("zmm" in x for x in accumulators), block
+    loops = _micro_kernel_loops({"TINYMOE_AVX512": "0"}, "engine")
+    assert loops and all("zmm" not in x and "ymm" in x for b in loops for x in b if "vfmadd" in x)
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(JIT_OFF or not X86, reason="needs the JIT and an x86-64 CPU")
 def test_forced_avx2_engine_tile_keeps_12_accumulators_in_registers():
     """NUMBA_CPU_NAME=haswell makes AVX2 code on any x86-64: the engine then picks 6x16
-    float32, whose k loop updates 12 ymm accumulators (no zmm, no more registers)."""
-    lines = _micro_kernel_asm({"NUMBA_CPU_NAME": "haswell"}, "engine")
-    assert lines and not any("zmm" in x for x in lines)
-    accumulators = {x.split(",")[-1].strip() for x in lines}
-    assert len(accumulators) == 12, accumulators
+    float32, each of whose k loops updates 12 ymm accumulators (no zmm, no spill)."""
+    loops = _micro_kernel_loops({"NUMBA_CPU_NAME": "haswell"}, "engine")
+    assert loops
+    for block in loops:
+        assert not any("zmm" in x or "rsp" in x for x in block), block
+        assert len(_accumulators(block)) == 12, block
+
+
 # ---------------------------------------------------------------- activations
 
 
@@ -370,22 +393,27 @@ def test_matmul_errors_name_op_and_shapes(sa, sb, words):
 # ---------------------------------------------------------------- tiles per ISA
 
 @njit
-def _packed_serial(a, bt, tile):
-    """a @ bt.T by rung 7's pieces with ``tile``, on one thread (a small compile)."""
+def _packed_serial(a, b, tile):
+    """a @ b by rung 7's pieces with ``tile``, on one thread (a small compile)."""
     mr, nr = tile_mr(tile), tile_nr(tile)
-    n, k = bt.shape
+    k, n = b.shape
     bp = np.zeros(((n + nr - 1) // nr, k, nr), a.dtype)
     for jp in range(bp.shape[0]):
-        ml.pack_b_panel_tile(bt, jp * nr, bp[jp], tile)
+        ml.pack_b_panel_tile(b, jp * nr, bp[jp], tile)
     out = np.zeros((a.shape[0], n), a.dtype)
     ml.packed_rows_tile(a, bp, out, 0, (a.shape[0] + mr - 1) // mr, tile)
     return out
 
 
-def _strided(rng, rows, cols, dtype, transposed):
-    """A (rows, cols) view with no unit stride (one compiled layout for every case)."""
-    if transposed:
-        return rng.standard_normal((2 * cols, rows)).astype(dtype)[::2].T
+def _view(rng, rows, cols, dtype, unit, row_bytes=None):
+    """A (rows, cols) view typed with Numba's 'A' layout (one compiled layout for every
+    case) whose ``unit`` axis ("rows": along a row, "cols": down a column, "none") has
+    unit stride; ``row_bytes`` sets the row stride of a "rows" view."""
+    if unit == "rows":
+        width = (row_bytes or 2 * cols * np.dtype(dtype).itemsize) // np.dtype(dtype).itemsize
+        return rng.standard_normal((rows, width)).astype(dtype)[:, :cols]
+    if unit == "cols":
+        return rng.standard_normal((2 * cols, rows)).astype(dtype)[:cols].T
     return rng.standard_normal((rows, 2 * cols)).astype(dtype)[:, ::2]
 
 
@@ -400,13 +428,19 @@ ODD_TILE = Tile(5, 12, 16, 256, 2)
 @pytest.mark.nojit
 @pytest.mark.parametrize(("kernel", "dtype"), TILE_CASES)
 def test_every_tile_matches_the_reference(rng, kernel, dtype):
+    """Each layout path of rung 7: A read in place (rows contiguous; also with a 4 KiB
+    row stride) or packed (A.T, no unit stride), with a partial last panel of rows; B
+    packed from its rows or from its columns (B = W.T) or neither."""
     tile = ODD_TILE if kernel == "odd" else isa.KERNELS[kernel][dtype]
-    for (m, k, n), transposed in [((1, 1, 1), False), ((7, 5, 13), True),
-                                  ((13, 300, 37), False), ((2 * tile.mr + 1, 40, 3 * tile.nr - 1),
-                                                           True)]:
-        a = _strided(rng, m, k, dtype, transposed)
-        bt = _strided(rng, n, k, dtype, not transposed)
-        _close(_packed_serial(a, bt, tile), a, bt.T)
+    edge = (2 * tile.mr + 1, 40, 3 * tile.nr - 1)
+    for (m, k, n), a_unit, b_unit, row_bytes in [
+            ((1, 1, 1), "none", "none", None), ((7, 5, 13), "cols", "cols", None),
+            ((13, 300, 37), "rows", "rows", None), (edge, "rows", "cols", None),
+            (edge, "cols", "rows", None), (edge, "none", "rows", None),
+            ((tile.mr + 2, 300, tile.nr + 1), "rows", "rows", 4096)]:
+        a = _view(rng, m, k, dtype, a_unit, row_bytes)
+        b = _view(rng, k, n, dtype, b_unit)
+        _close(_packed_serial(a, b, tile), a, b)
 
 
 @pytest.mark.parametrize("dtype", FLOATS)

@@ -32,16 +32,16 @@ _ONLY = np.zeros(1, np.int64)  # batch index of a plain 2-D product
 
 
 @njit(cache=True, parallel=THREADS)
-def gemm_batched(a, bt, a_index, b_index, out, tile):
-    """out[p] = a[a_index[p]] @ bt[b_index[p]].T for every batch entry p (rung 7 with
+def gemm_batched(a, b, a_index, b_index, out, tile):
+    """out[p] = a[a_index[p]] @ b[b_index[p]] for every batch entry p (rung 7 with
     ``tile``, a ``tiles.Tile``).
 
-    a (Ba, M, K) and bt (Bb, N, K) any strides; a_index, b_index (P,) int64; out (P, M, N)
-    zero-filled. Each matrix of bt is packed once, then threads share out the (batch
+    a (Ba, M, K) and b (Bb, K, N) any strides; a_index, b_index (P,) int64; out (P, M, N)
+    zero-filled. Each matrix of b is packed once, then threads share out the (batch
     entry, group of row panels) pairs; products under SERIAL_FLOPS use one thread."""
     p_count, m, n = out.shape
     threaded = 2 * p_count * m * n * a.shape[2] >= SERIAL_FLOPS
-    bp = pack_b_tile(bt, threaded, tile)
+    bp = pack_b_tile(b, threaded, tile)
     tasks, panels = row_groups_tile(m, tile)
     if not threaded:
         for p in range(p_count):
@@ -55,10 +55,10 @@ def gemm_batched(a, bt, a_index, b_index, out, tile):
 
 
 @njit(cache=True, parallel=THREADS)
-def gemm_batched_register(a, bt, a_index, b_index, out):
+def gemm_batched_register(a, b, a_index, b_index, out):
     """``gemm_batched`` by rung 6 (``register_rows``), which assumes no vector width: a and
-    bt are copied contiguous once, then threads share out strips of ROWS rows."""
-    ac, btc = np.ascontiguousarray(a), np.ascontiguousarray(bt)
+    B.T are copied contiguous once, then threads share out strips of ROWS rows."""
+    ac, btc = np.ascontiguousarray(a), np.ascontiguousarray(b.transpose(0, 2, 1))
     p_count, m, n = out.shape
     strips = (m + ROWS - 1) // ROWS
     for task in prange(p_count * strips):
@@ -67,13 +67,13 @@ def gemm_batched_register(a, bt, a_index, b_index, out):
         register_rows(ac[a_index[p]], btc[b_index[p]], out[p], i0, min(m, i0 + ROWS), KC, NC)
 
 
-def _gemm(a, bt, a_index, b_index, out) -> None:
-    """out[p] += a[a_index[p]] @ bt[b_index[p]].T on this CPU's kernel (``isa.choice()``)."""
+def _gemm(a, b, a_index, b_index, out) -> None:
+    """out[p] += a[a_index[p]] @ b[b_index[p]] on this CPU's kernel (``isa.choice()``)."""
     tile = isa.choice().tiles[out.dtype.name]
     if tile is None:
-        gemm_batched_register(a, bt, a_index, b_index, out)
+        gemm_batched_register(a, b, a_index, b_index, out)
     else:
-        gemm_batched(a, bt, a_index, b_index, out, tile)
+        gemm_batched(a, b, a_index, b_index, out, tile)
 
 
 def _stacked(x: np.ndarray, batch: tuple) -> tuple[np.ndarray, np.ndarray]:
@@ -92,7 +92,7 @@ def _matmul_2d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if m * n * k < SMALL:
         return np.matmul(a, b)
     out = np.zeros((1, m, n), a.dtype)
-    _gemm(a[None], b.T[None], _ONLY, _ONLY, out)
+    _gemm(a[None], b[None], _ONLY, _ONLY, out)
     return out[0]
 
 
@@ -125,9 +125,9 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if a.dtype != b.dtype or a.dtype not in FLOATS or m * n * k < SMALL:
         return np.matmul(a, b)
     a_stack, a_index = _stacked(a2, batch)
-    bt_stack, b_index = _stacked(np.swapaxes(b2, -1, -2), batch)
+    b_stack, b_index = _stacked(b2, batch)
     out = np.zeros((len(a_index), m, n), a.dtype)
-    _gemm(a_stack, bt_stack, a_index, b_index, out)
+    _gemm(a_stack, b_stack, a_index, b_index, out)
     out = out.reshape(*batch, m, n)
     if a.ndim == 1:
         out = out[..., 0, :]

@@ -152,7 +152,8 @@ def _linear_task(x, rows, bp, bias, offsets, task_group, task_row, pre, out, sav
 @njit(cache=True, parallel=THREADS)
 def _grouped_linear(x, rows, w, bias, offsets, task_group, task_row, pre, out, saved,
                     epilogue, tile, threaded):
-    """Tasks serially, or if ``threaded`` with threads; every w[g] packed once first."""
+    """Tasks serially, or if ``threaded`` with threads; w (G, K, N): every w[g] packed once
+    first."""
     bp = pack_b_tile(w, threaded, tile)
     if not threaded:
         for t in range(task_group.shape[0]):
@@ -200,8 +201,9 @@ def _run_linear(op, x, w, bias, offsets, rows, epilogue, saved, separate_pre):
     group, first = _strip_tasks(counts, counts, tile)
     bias = np.zeros((groups, n), x.dtype) if bias is None else np.ascontiguousarray(bias)
     saved = pre if saved is None else np.ascontiguousarray(saved)
-    _grouped_linear(np.ascontiguousarray(x), rows, w, bias, offsets, group, first, pre, out,
-                    saved, epilogue, tile, 2 * rows.shape[0] * x.shape[1] * n >= SERIAL_FLOPS)
+    _grouped_linear(np.ascontiguousarray(x), rows, w.transpose(0, 2, 1), bias, offsets, group,
+                    first, pre, out, saved, epilogue, tile,
+                    2 * rows.shape[0] * x.shape[1] * n >= SERIAL_FLOPS)
     return pre, out
 
 

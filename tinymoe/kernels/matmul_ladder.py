@@ -224,6 +224,9 @@ def _micro(ap, bp, out, i, j, tile):
     of A, into an MR x NR tile held in registers (``zeros_tile``) for the whole k loop,
     so no horizontal sums."""
     mr, nr = tile_mr(tile), tile_nr(tile)
+    if i + mr <= out.shape[0] and j + nr <= out.shape[1]:  # a whole tile: C's rows are the
+        fma_panel(ap, bp, out[i:i + mr, j:j + nr], tile)  # accumulators' first and last values
+        return
     acc = zeros_tile(ap.dtype, tile)
     fma_panel(ap, bp, acc, tile)
     for r in range(min(mr, out.shape[0] - i)):
@@ -232,35 +235,43 @@ def _micro(ap, bp, out, i, j, tile):
 
 
 @njit(cache=True)
-def pack_b_panel_tile(bt, j0, dst, tile):
-    """dst (K, NR) = bt[j0:j0+NR, :].T, zero past the last row of bt (N, K, any strides)."""
-    width = min(tile_nr(tile), bt.shape[0] - j0)
-    for k in range(bt.shape[1]):  # k outer: reads B = bt.T row by row, NR at a time
-        src, row = bt[j0:j0 + width, k], dst[k]  # 1-D views: simpler index math
+def pack_b_panel_tile(b, j0, dst, tile):
+    """dst (K, NR) = b[:, j0:j0+NR], zero past the last column of b (K, N, any strides).
+    Reads along whichever axis of b is contiguous: B's rows (a plain row-major B, where
+    a C-contiguous b compiles to vector copies), or its columns (B = W.T)."""
+    width = min(tile_nr(tile), b.shape[1] - j0)
+    if b.strides[1] <= b.strides[0]:
+        for k in range(b.shape[0]):
+            src, row = b[k, j0:j0 + width], dst[k]  # 1-D views: simpler index math
+            for jj in range(width):
+                row[jj] = src[jj]
+    else:
         for jj in range(width):
-            row[jj] = src[jj]
+            src = b[:, j0 + jj]
+            for k in range(b.shape[0]):
+                dst[k, jj] = src[k]
 
 
 @njit(cache=True)
-def _pack_b_item(bt, bp, q, tile):
+def _pack_b_item(b, bp, q, tile):
     """Panel q of the (batch entry, column panel) pairs of ``pack_b``."""
     i, jp = q // bp.shape[1], q % bp.shape[1]
-    pack_b_panel_tile(bt[i], jp * tile_nr(tile), bp[i, jp], tile)
+    pack_b_panel_tile(b[i], jp * tile_nr(tile), bp[i, jp], tile)
 
 
 @njit(cache=True, parallel=THREADS)
-def pack_b_tile(bt, threaded, tile):
-    """B = bt[i].T for every i, packed: bt (Bb, N, K) any strides -> (Bb, ceil(N/NR), K, NR)
+def pack_b_tile(b, threaded, tile):
+    """B = b[i] for every i, packed: b (Bb, K, N) any strides -> (Bb, ceil(N/NR), K, NR)
     zero-padded; the panels are shared out over threads if ``threaded``."""
     nr = tile_nr(tile)
-    batches, n, kdim = bt.shape
-    bp = np.zeros((batches, (n + nr - 1) // nr, kdim, nr), bt.dtype)
+    batches, kdim, n = b.shape
+    bp = np.zeros((batches, (n + nr - 1) // nr, kdim, nr), b.dtype)
     if not threaded:
         for q in range(batches * bp.shape[1]):
-            _pack_b_item(bt, bp, q, tile)
+            _pack_b_item(b, bp, q, tile)
         return bp
     for q in prange(batches * bp.shape[1]):
-        _pack_b_item(bt, bp, np.int64(q), tile)
+        _pack_b_item(b, bp, np.int64(q), tile)
     return bp
 
 
@@ -268,18 +279,23 @@ def pack_b_tile(bt, threaded, tile):
 def packed_rows_tile(a, bp, out, p0, p1, tile):
     """out[p0*MR : p1*MR] += a[same rows] @ B for row panels [p0, p1), by ``_micro``.
 
-    a (M, K) any strides (``A.T`` is packed straight from the view, no copy first); bp
-    (ceil(N/NR), K, NR) the packed B (``pack_b``); out (M, N). The k axis runs in panels
-    of kc (the tile's panel_bytes of B per panel, L1); per panel the rows of A are packed
-    k-major, (p1-p0) x kc x MR (L2), zero-padded."""
+    a (M, K) any strides; bp (ceil(N/NR), K, NR) the packed B (``pack_b``); out (M, N).
+    The k axis runs in panels of kc (the tile's panel_bytes of B per panel, L1). When A's
+    rows are contiguous, the micro-kernel reads a whole panel of MR rows in place (MR
+    streams along k, each cache line used for 64 bytes of k); otherwise (``A.T`` views)
+    and for the last, partial panel, the rows are first packed k-major, kc x MR per panel,
+    zero-padded, which turns A.T's stride into unit steps."""
     mr, nr = tile_mr(tile), tile_nr(tile)
     m, kdim = a.shape
     kc = max(1, min(kdim, tile_panel_bytes(tile) // (nr * a.itemsize)))  # >= 1 when K = 0
+    in_place = a.strides[1] == a.itemsize
     ap = np.empty((p1 - p0, kc, mr), a.dtype)
     for k0 in range(0, kdim, kc):
         k1 = min(kdim, k0 + kc)
         for p in range(p0, p1):
             rows = min(mr, m - p * mr)
+            if in_place and rows == mr:
+                continue
             for k in range(k0, k1):  # writes ap in order; MR neighbouring reads of A.T
                 for r in range(rows):
                     ap[p - p0, k - k0, r] = a[p * mr + r, k]
@@ -287,7 +303,11 @@ def packed_rows_tile(a, bp, out, p0, p1, tile):
                     ap[p - p0, k - k0, r] = 0
         for jp in range(bp.shape[0]):
             for p in range(p0, p1):
-                _micro(ap[p - p0, : k1 - k0], bp[jp, k0:k1], out, p * mr, jp * nr, tile)
+                if in_place and p * mr + mr <= m:
+                    _micro(a[p * mr:p * mr + mr, k0:k1].T, bp[jp, k0:k1], out, p * mr,
+                           jp * nr, tile)
+                else:
+                    _micro(ap[p - p0, : k1 - k0], bp[jp, k0:k1], out, p * mr, jp * nr, tile)
 
 
 @njit(cache=True)
@@ -306,15 +326,15 @@ def row_groups_tile(m, tile):
 # (``gemm.py``) runs the same functions with the tile chosen for the CPU (``isa.py``).
 
 @njit(cache=True)
-def pack_b_panel(bt, j0, dst):
+def pack_b_panel(b, j0, dst):
     """``pack_b_panel_tile`` with RUNG7."""
-    pack_b_panel_tile(bt, j0, dst, RUNG7)
+    pack_b_panel_tile(b, j0, dst, RUNG7)
 
 
 @njit(cache=True)
-def pack_b(bt, threaded):
+def pack_b(b, threaded):
     """``pack_b_tile`` with RUNG7."""
-    return pack_b_tile(bt, threaded, RUNG7)
+    return pack_b_tile(b, threaded, RUNG7)
 
 
 @njit(cache=True)
@@ -337,7 +357,7 @@ def matmul_packed(a, b):
     m, kdim = a.shape
     n = b.shape[1]
     threaded = 2 * m * n * kdim >= SERIAL_FLOPS
-    bp = pack_b_tile(b.T[None], threaded, RUNG7)[0]
+    bp = pack_b_tile(b[None], threaded, RUNG7)[0]
     out = np.zeros((m, n), a.dtype)
     tasks, panels = row_groups_tile(m, RUNG7)
     if not threaded:

@@ -170,8 +170,9 @@ def _zeros_tile_jit(dtype, tile):
 
 
 def fma_panel(ap, bp, acc, tile):
-    """acc += ap.T @ bp: ap (kc, MR), bp (kc, NR), acc (MR, NR), each contiguous along its
-    last axis; (MR, NR) is ``tile``'s shape. In jitted code ``_fma_panel_ir``."""
+    """acc += ap.T @ bp: ap (kc, MR) any strides (packed, or a view of A's rows), bp (kc,
+    NR) and acc (MR, NR) contiguous along their last axis; (MR, NR) is ``tile``'s shape.
+    In jitted code ``_fma_panel_ir``."""
     acc += ap.T @ bp
 
 
@@ -224,12 +225,16 @@ def _fma_panel_ir(typingctx, ap, bp, acc, tile):
                 slots[r, j] = cgutils.alloca_once(builder, vec)  # promoted to a register
                 builder.store(load(vector_at(c_arr, intp(r), j)), slots[r, j])
         kc = cgutils.unpack_tuple(builder, a_arr.shape, 2)[0]
+        a_base = builder.bitcast(a_arr.data, ir.IntType(8).as_pointer())
+        a_k, a_r = cgutils.unpack_tuple(builder, a_arr.strides, 2)  # any strides: packed
+        a_cols = [builder.gep(a_base, [builder.mul(a_r, intp(r))]) for r in range(mr)]
         lanes = ir.Constant(ir.VectorType(ir.IntType(32), width), [0] * width)
         with cgutils.for_range(builder, kc) as loop:
             b = {j: load(vector_at(b_arr, loop.index, j)) for j in range(0, nr, width)}
-            a_row = vector_at(a_arr, loop.index, 0)
+            offset = builder.mul(loop.index, a_k)
             for r in range(mr):
-                scalar = builder.load(builder.gep(a_row, [intp(r)]))
+                scalar = builder.load(builder.bitcast(builder.gep(a_cols[r], [offset]),
+                                                      a_arr.data.type))
                 one = builder.insert_element(ir.Constant(vec, ir.Undefined), scalar,
                                              ir.IntType(32)(0))
                 splat = builder.shuffle_vector(one, ir.Constant(vec, ir.Undefined), lanes)

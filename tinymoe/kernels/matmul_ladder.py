@@ -237,19 +237,16 @@ def _micro(ap, bp, out, i, j, tile):
 @njit(cache=True)
 def pack_b_panel_tile(b, j0, dst, tile):
     """dst (K, NR) = b[:, j0:j0+NR], zero past the last column of b (K, N, any strides).
-    Reads along whichever axis of b is contiguous: B's rows (a plain row-major B, where
-    a C-contiguous b compiles to vector copies), or its columns (B = W.T)."""
-    width = min(tile_nr(tile), b.shape[1] - j0)
-    if b.strides[1] <= b.strides[0]:
-        for k in range(b.shape[0]):
-            src, row = b[k, j0:j0 + width], dst[k]  # 1-D views: simpler index math
-            for jj in range(width):
-                row[jj] = src[jj]
-    else:
+    Row by row of B: a C-contiguous b compiles to vector copies; for B = W.T the NR
+    source rows of W are read side by side, each cache line serving several k."""
+    nr = tile_nr(tile)
+    width = min(nr, b.shape[1] - j0)
+    for k in range(b.shape[0]):
+        src, row = b[k, j0:j0 + width], dst[k]  # 1-D views: simpler index math
         for jj in range(width):
-            src = b[:, j0 + jj]
-            for k in range(b.shape[0]):
-                dst[k, jj] = src[k]
+            row[jj] = src[jj]
+        for jj in range(width, nr):
+            row[jj] = 0
 
 
 @njit(cache=True)
@@ -265,7 +262,7 @@ def pack_b_tile(b, threaded, tile):
     zero-padded; the panels are shared out over threads if ``threaded``."""
     nr = tile_nr(tile)
     batches, kdim, n = b.shape
-    bp = np.zeros((batches, (n + nr - 1) // nr, kdim, nr), b.dtype)
+    bp = np.empty((batches, (n + nr - 1) // nr, kdim, nr), b.dtype)  # every entry written
     if not threaded:
         for q in range(batches * bp.shape[1]):
             _pack_b_item(b, bp, q, tile)

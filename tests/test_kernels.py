@@ -182,6 +182,41 @@ def test_forced_avx2_engine_tile_keeps_12_accumulators_in_registers():
         assert len(_accumulators(block)) == 12, block
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(JIT_OFF or not X86, reason="needs the JIT and an x86-64 CPU")
+def test_float32_gelu_loops_compile_to_vector_arithmetic():
+    """The float32 GELU loops (forward and gradient, flat and the grouped GEMM's epilogue)
+    must run on packed float64 vectors: a call, an early return or a rolled polynomial
+    loop left in the body keeps them scalar (measured 4-7x slower). Counts the packed
+    double-precision multiplies, adds and FMAs on ymm/zmm registers in each kernel's own
+    function (its serial loops; not the threaded branch's separate function, nor callees),
+    on the host and as AVX2 code."""
+    code = """
+import re, numpy as np, tinymoe
+from tinymoe.kernels import activations as act, grouped_gemm as gg
+x = np.ones(8, np.float32)
+act._gelu_flat(x, x.copy(), False)
+act._gelu_backward_flat(x, x, x.copy(), False)
+rows = np.ones((2, 8), np.float32)
+gg._epilogue(rows, rows.copy(), rows, rows, 0, 0, gg.GELU_GRAD)
+packed = re.compile(r"\\tv(fn?madd\\w*|mul|add|sub)pd\\s.*[yz]mm")
+for kernel in (act._gelu_flat, act._gelu_backward_flat, gg._epilogue):
+    count, inside = 0, False
+    for line in kernel.inspect_asm(kernel.signatures[0]).splitlines():
+        if re.match(r"[^.\\s#][^\\s]*:", line):  # a function's symbol: is it the kernel's own?
+            inside = kernel.__name__ in line and "parfor" not in line
+        count += inside and bool(packed.search(line))
+    print(kernel.__name__, count)
+"""
+    for extra in ({}, {"NUMBA_CPU_NAME": "haswell"}):
+        with tempfile.TemporaryDirectory() as cache:  # inspect_asm needs a real compile
+            env = {**os.environ, "NUMBA_CACHE_DIR": cache, **extra}
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 check=True, env=env).stdout
+        counts = dict(line.split() for line in out.splitlines())
+        assert all(int(n) >= 40 for n in counts.values()), (extra, counts)
+
+
 # ---------------------------------------------------------------- activations
 
 

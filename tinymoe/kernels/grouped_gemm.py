@@ -104,30 +104,33 @@ RELU_GRAD, GELU_GRAD = 3, 4  # out = (a @ B) * act'(saved), saved: relu's output
 @njit(cache=True)
 def _epilogue(pre, out, saved, bias, g, lo, epilogue):
     """Rows ``lo : lo + len(pre)`` of the result, hot in cache: add ``bias[g]`` to ``pre``
-    in place and write ``out`` (see EPILOGUES; ``out`` may be ``pre`` itself). One loop
-    per case, so each inner loop is branch-free and vectorises."""
+    and apply the epilogue (see EPILOGUES) in place, except GELU's forward, which writes
+    ``out`` and keeps the pre-activation in ``pre`` for the gradient. One loop per case,
+    each branch-free and reading/writing the same element of ``pre``, so each vectorises
+    (an ``out`` that may alias ``pre`` at another offset would leave LLVM's scalar loop)."""
     single = _single(pre)
     n = pre.shape[1]
     if epilogue == RELU_GRAD:
         for i in range(pre.shape[0]):
-            p, o, s = pre[i], out[lo + i], saved[lo + i]
+            p, s = pre[i], saved[lo + i]
             for j in range(n):
-                o[j] = p[j] if s[j] > 0 else 0
+                p[j] = p[j] if s[j] > 0 else 0
     elif epilogue == GELU_GRAD:
         for i in range(pre.shape[0]):
-            p, o, s = pre[i], out[lo + i], saved[lo + i]
+            p, s = pre[i], saved[lo + i]
             for j in range(n):
-                o[j] = _gelu_grad1(s[j], p[j], single)
+                p[j] = _gelu_grad1(s[j], p[j], single)
     else:
         b = bias[g]
         for i in range(pre.shape[0]):
-            p, o = pre[i], out[lo + i]
+            p = pre[i]
             for j in range(n):
                 p[j] += b[j]
             if epilogue == 1:
                 for j in range(n):
-                    o[j] = 0 if p[j] < 0 else p[j]  # nan stays nan, as np.maximum
+                    p[j] = 0 if p[j] < 0 else p[j]  # nan stays nan, as np.maximum
             elif epilogue == 2:
+                o = out[lo + i]
                 for j in range(n):
                     o[j] = _gelu1(p[j], single)
 

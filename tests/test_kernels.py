@@ -32,6 +32,14 @@ def paths(request, monkeypatch):
     return request.param
 
 
+@pytest.fixture(autouse=True)
+def kernel_from_32_cubed(monkeypatch):
+    """The engine sends products under ``gemm.SMALL`` (128^3) to np.matmul, where BLAS is
+    faster; these tests reach every edge case with small shapes, so they run the kernel
+    from 32^3 multiply-adds on."""
+    monkeypatch.setattr(gemm_module, "SMALL", 32**3)
+
+
 def _close(got, a, b):
     """got == a @ b to the accuracy of a.dtype, judged against a float64 reference."""
     assert got.dtype == np.result_type(a, b)
@@ -126,7 +134,7 @@ def _micro_kernel_loops(env_extra: dict, tile: str = "rung7") -> list[list[str]]
     code = """
 import re, sys, numpy as np, tinymoe
 from tinymoe.kernels import matmul_ladder as ml
-a = np.ones((64, 64), np.float32)
+a = np.ones((160, 160), np.float32)  # above gemm.SMALL: the kernel runs
 ml.matmul_packed(a, a) if sys.argv[1] == "rung7" else tinymoe.kernels.matmul(a, a)
 for sig in ml._micro.signatures:
     print(ml._micro.inspect_asm(sig))
@@ -357,7 +365,8 @@ def test_matmul_matches_numpy(rng, sa, sb, dtype):
 @pytest.mark.nojit
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_matmul_kernel_tiny(rng, dtype, monkeypatch):
-    """33^3 is just above SMALL, so the Numba path runs (and its edge handling)."""
+    """33^3 is just above SMALL as these tests set it, so the Numba path runs (and its edge
+    handling)."""
     calls = _spy_gemm(monkeypatch)
     a, b = _pair(rng, 33, 33, 33, dtype)
     _close(matmul(a, b), a, b)

@@ -4,9 +4,10 @@
 float64 operands of one dtype run in ``gemm_batched`` (rung 7's packed kernel with the
 tile ``isa.choice()`` picked for this CPU's registers) or, on CPUs without a known vector
 unit, in ``gemm_batched_register`` (rung 6); other
-dtypes, mixed dtypes and products below ``SMALL`` multiply-adds go to ``np.matmul`` (for
-tiny products the Python front-end costs more than the arithmetic; see
-docs/benchmarks.md). Plain 2-D operands take a lean path without the batch machinery.
+dtypes, mixed dtypes and products below ``SMALL`` multiply-adds go to ``np.matmul``: below
+about 128^3 a kernel call's fixed cost (typing its arguments, packing B, threads) is more
+than OpenBLAS takes for the whole product (docs/benchmarks.md, "Matmul"). Plain 2-D
+operands take a lean path without the batch machinery.
 """
 
 import numpy as np
@@ -27,7 +28,7 @@ from tinymoe.kernels.matmul_ladder import (
 )
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-SMALL = 32**3  # M*N*K below this runs on np.matmul
+SMALL = 128**3  # M*N*K below this runs on np.matmul (measured crossover, see above)
 _ONLY = np.zeros(1, np.int64)  # batch index of a plain 2-D product
 
 

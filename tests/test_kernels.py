@@ -12,7 +12,7 @@ from llvmlite import binding as llvm
 from numba import njit
 
 from tinymoe import kernels, reference
-from tinymoe.errors import ShapeError
+from tinymoe.errors import DTypeError, ShapeError
 from tinymoe.kernels import LADDER, isa, matmul, matmul_reference
 from tinymoe.kernels import gemm as gemm_module
 from tinymoe.kernels import matmul_ladder as ml
@@ -410,6 +410,20 @@ def test_matmul_small_products_use_blas(rng, monkeypatch):
     a, b = _pair(rng, 8, 8, 8, np.float32)
     _close(matmul(a, b), a, b)
     assert calls == []
+
+
+def test_kernel_matmul_runs_the_kernel_at_any_size(rng, monkeypatch):
+    """``kernel_matmul`` is what lesson 06 and the benchmark time as the kernel: it must not
+    hand a small product to BLAS, and it refuses what the kernel cannot take."""
+    calls = _spy_gemm(monkeypatch)
+    for m, k, n, dtype in [(1, 1, 1, np.float32), (8, 8, 8, np.float64), (70, 33, 45, np.float32)]:
+        a, b = _pair(rng, m, k, n, dtype)
+        _close(kernels.kernel_matmul(a, b), a, b)
+    assert len(calls) == 3
+    with pytest.raises(ShapeError, match=r"kernel_matmul.*\(3, 4\) @ \(5, 6\)"):
+        kernels.kernel_matmul(np.ones((3, 4)), np.ones((5, 6)))
+    with pytest.raises(DTypeError, match="kernel_matmul.*float32 @ float64"):
+        kernels.kernel_matmul(np.ones((3, 4), np.float32), np.ones((4, 5)))
 
 
 @pytest.mark.parametrize(("a", "b"), [

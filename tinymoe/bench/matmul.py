@@ -55,11 +55,14 @@ def _blas_name() -> str:
 
 
 def _competitors():
-    """name -> fn(a, b): every rung, the engine's matmul, np.matmul, torch.matmul."""
+    """name -> fn(a, b): every rung, the engine's matmul kernel (at every size, also where
+    ``kernels.matmul`` itself would hand a small product to np.matmul), np.matmul,
+    torch.matmul."""
     from tinymoe import kernels
+    from tinymoe.kernels.gemm import kernel_matmul
 
     fns = {f"rung:{name}": fn for name, fn in kernels.LADDER.items()}
-    fns["tinymoe.kernels.matmul"] = kernels.matmul
+    fns["tinymoe.kernels.matmul"] = kernel_matmul
     fns["np.matmul"] = np.matmul
     try:
         import torch

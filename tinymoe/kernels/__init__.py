@@ -4,7 +4,8 @@ nothing: every kernel is compiled on its first call (and cached on disk, ``cache
 ``tinymoe.backend`` imports it on the first op that dispatches to a kernel.
 
 - ``matmul_ladder``: seven matmul rungs (``LADDER``) and ``matmul_reference``
-- ``gemm``: ``matmul``, the engine's ``np.matmul`` on the fastest rung
+- ``gemm``: ``matmul``, the engine's ``np.matmul`` on the fastest rung (BLAS for small
+  products), and ``kernel_matmul``, the kernel alone at any size
 - ``tiles``: ``zeros_tile``, a register-resident accumulator tile for rung 7
 - ``adam``: fused in-place Adam/AdamW step
 - ``cross_entropy``: fused softmax-cross-entropy forward + backward
@@ -95,7 +96,8 @@ configure()
 
 from tinymoe.kernels.adam import adam_step  # noqa: E402
 from tinymoe.kernels.cross_entropy import softmax_cross_entropy  # noqa: E402
-from tinymoe.kernels.gemm import matmul  # noqa: E402
+from tinymoe.kernels.gemm import kernel_matmul, matmul  # noqa: E402
 from tinymoe.kernels.matmul_ladder import LADDER, matmul_reference  # noqa: E402
 
-__all__ = ["LADDER", "adam_step", "matmul", "matmul_reference", "softmax_cross_entropy"]
+__all__ = ["LADDER", "adam_step", "kernel_matmul", "matmul", "matmul_reference",
+           "softmax_cross_entropy"]

@@ -13,7 +13,7 @@ operands take a lean path without the batch machinery.
 import numpy as np
 from numba import njit, prange
 
-from tinymoe.errors import ShapeError, fmt
+from tinymoe.errors import DTypeError, ShapeError, fmt
 from tinymoe.kernels import isa
 from tinymoe.kernels.matmul_ladder import (
     KC,
@@ -89,12 +89,29 @@ def _stacked(x: np.ndarray, batch: tuple) -> tuple[np.ndarray, np.ndarray]:
 def _matmul_2d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a (M, K) @ b (K, N), one float dtype: the lean path, views only."""
     m, k = a.shape
-    n = b.shape[1]
-    if m * n * k < SMALL:
+    if m * b.shape[1] * k < SMALL:
         return np.matmul(a, b)
-    out = np.zeros((1, m, n), a.dtype)
+    return _kernel_2d(a, b)
+
+
+def _kernel_2d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.zeros((1, a.shape[0], b.shape[1]), a.dtype)
     _gemm(a[None], b[None], _ONLY, _ONLY, out)
     return out[0]
+
+
+def kernel_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a (M, K) @ b (K, N), float32 or float64, always on this CPU's kernel, at any size:
+    ``matmul`` hands products under SMALL to np.matmul, so this is what a benchmark or a
+    lesson times when it means the kernel itself."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
+        raise ShapeError(f"kernel_matmul: expected (M, K) @ (K, N), got {fmt(a.shape)} @ "
+                         f"{fmt(b.shape)}")
+    if a.dtype != b.dtype or a.dtype not in FLOATS:
+        raise DTypeError(f"kernel_matmul: expected two float32 or two float64 operands, got "
+                         f"{a.dtype} @ {b.dtype}")
+    return _kernel_2d(a, b)
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -45,19 +45,24 @@ For float32 every step is a polynomial, with no libm call per element (a scalar
 slower than its forward): phi(x) = exp(-x^2 / 2) / sqrt(2 pi), with exp(t) for t in
 [-CLAMP^2 / 2, 0] as the Taylor series of exp(t / 2^10) (18 terms: error < 1e-19)
 squared 10 times; each squaring doubles the relative error, which stays under 1e-12.
-Phi is (1 + erf(x / sqrt 2)) / 2 by the erf polynomials. Against the float64 reference
-rounded to float32, GELU and GELU' are within 1 ulp for x >= -4 (outside the cancellation
-next to GELU's zero at x = -0.75) and within 5e-8 and 1e-8 absolute below: from x = -5.66 on the
-polynomial erf is 1, so Phi(x) < 8e-9 is dropped (about 1/x^2 relative, 1% at x = -10).
-A Mills-ratio form, Phi(x) = phi(x) M(-x), keeps full relative accuracy there but
-doubled the gradient's cost (the loop no longer vectorised), so it was left out.
+Phi is (1 + erf(x / sqrt 2)) / 2 by the erf polynomials down to x = -TAIL; below, where
+1 + erf(x / sqrt 2) cancels (to exactly 0 from x = -5.66 on), Phi(x) = erfc(a) / 2 with
+a = -x / sqrt 2 comes from the Mills-ratio form erfc(a) = exp(-a^2) F(1 / a^2) / a, F a
+degree-12 polynomial fitted like the erf one (``_erfc_tail_table``), and exp(-a^2) the
+exp(-x^2 / 2) above. Against the float64 reference rounded to float32, GELU and GELU' are
+within 1 ulp from -40 to +inf (tests/test_kernels.py), the far tail included (GELU(-10) =
+-7.6e-23 has its float32 digits). The tail costs the forward an exp per element: 16 ->
+48 ms per 4M elements on one Xeon core; the gradient already had it (24 -> 32 ms).
 
 Vectorising: the float32 loops run 8 (AVX-512) or 4 (AVX2) float64 lanes at once only
 if LLVM sees one straight-line body. So the per-element functions are inlined into each
 loop by Numba (``inline="always"``: left as calls, LLVM did not inline the gradient's
 before vectorising, and its loops stayed scalar, 6x slower), each polynomial is
-straight-line code (``_horner_jit``), and pieces are chosen by selects (conditional
-expressions, min/max), never by branches that return early.
+straight-line code (``_horner_jit``), pieces are chosen by selects (conditional
+expressions, min/max), never by branches that return early, and the loops compile with
+``error_model="numpy"``: under Numba's default Python error model every float division
+checks for a zero divisor to raise ZeroDivisionError, a branch that keeps the loop scalar
+(``prange`` loops use NumPy's model already, which is why only they vectorised at first).
 """
 
 import math
@@ -94,6 +99,33 @@ def _erf_table(terms: int, cut: float, degree: int) -> tuple:
 # 12 series terms (error < 1e-10 at a = 1), degree 20 on [1, 4] (error < 2e-12)
 ERF_FLOAT32 = _erf_table(terms=12, cut=4.0, degree=20)
 
+TAIL = 4.0  # below x = -TAIL, Phi(x) comes from ``_cdf_tail``
+
+
+def _erfc_tail_table(degree: int) -> tuple:
+    """(power-basis coefficients of F(t) = a e^(a^2) erfc(a), t = 1 / a^2, on [0, 1/8] in
+    s = (t - mid) / half, lowest first; mid; 1 / half): the constants of ``_cdf_tail``.
+    F is smooth in t, with F(0) = 1 / sqrt(pi); sampled from math.erfc for a <= 20 and
+    from its asymptotic series (error far below 1e-16 there) beyond; fitted at Chebyshev
+    points like the erf table (relative error 1e-13 at degree 12)."""
+
+    def f(t):
+        a = 1 / math.sqrt(t)
+        if a <= 20:
+            return a * math.exp(a * a) * math.erfc(a)
+        terms = [1.0]
+        for n in range(1, 12):
+            terms.append(-terms[-1] * (2 * n - 1) / (2 * a * a))
+        return sum(terms) / math.sqrt(math.pi)
+
+    mid = half = 1 / 16  # [0, 1/8]: a >= 2 sqrt 2, x <= -4
+    nodes = np.cos(np.pi * (np.arange(FIT_NODES) + 0.5) / FIT_NODES)
+    cheb = chebyshev.chebfit(nodes, [f(mid + half * s) for s in nodes], degree)
+    return tuple(float(c) for c in chebyshev.cheb2poly(cheb)), mid, 1 / half
+
+
+ERFC_TAIL = _erfc_tail_table(degree=12)
+
 EXP_HALVINGS = 10  # exp(t) = exp(t / 2^10)^(2^10)
 EXP_TAYLOR = tuple(1 / math.factorial(n) for n in range(18))
 
@@ -121,7 +153,7 @@ def _horner_jit(coefficients, u):
     return namespace["impl"]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # see "Vectorising" in the module docstring
 def _erf_abs(a, table):
     """erf(a) for a = |x| >= 0 or nan, from the polynomials of ``table``. Both pieces are
     computed and one is selected (no branch, so the loops calling this vectorise); nan
@@ -145,7 +177,7 @@ def _erf1(x, single):
     return math.erf(x)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # see "Vectorising" in the module docstring
 def _exp_nonpositive(t):
     """exp(t) for -CLAMP^2 / 2 <= t <= 0 by polynomials only (see the module docstring)."""
     total = _horner(EXP_TAYLOR, t * (1.0 / (1 << EXP_HALVINGS)))
@@ -154,33 +186,43 @@ def _exp_nonpositive(t):
     return total
 
 
-@njit(cache=True)
-def _phi(x, single):
-    """The normal density at x (|x| <= CLAMP), in float64."""
-    t = -0.5 * x * x
-    return INV_SQRT_2PI * (_exp_nonpositive(t) if single else math.exp(t))
+@njit(cache=True, inline="always")  # see "Vectorising" in the module docstring
+def _cdf_tail(x, e):
+    """Phi(x) for x < -TAIL, given e = exp(-x^2 / 2): with a = -x / sqrt 2, Phi(x) =
+    erfc(a) / 2 = e * F(1 / a^2) / (2 a), F the ``ERFC_TAIL`` polynomial. Full relative
+    accuracy where 1 + erf(x / sqrt 2) has lost every digit. Finite for any x (a is kept
+    >= TAIL / sqrt 2); callers select it only below -TAIL."""
+    a = (-x if x < -TAIL else TAIL) * INV_SQRT2
+    power, mid, inv_half = ERFC_TAIL
+    return 0.5 * e * _horner(power, (1.0 / (a * a) - mid) * inv_half) / a
 
 
-@njit(cache=True)
-def _cdf(x, single):
-    """Phi(x) in float64: by the erf polynomials if ``single``, else by ``math.erfc``."""
-    if single:
-        return 0.5 * (1.0 + _erf1(x * INV_SQRT2, True))
-    return 0.5 * math.erfc(-x * INV_SQRT2)
+@njit(cache=True, inline="always")  # see "Vectorising" in the module docstring
+def _cdf32(x, e):
+    """Phi(x) in float64 by polynomials only, given e = exp(-x^2 / 2) (used below -TAIL):
+    the erf polynomials above -TAIL, ``_cdf_tail`` below."""
+    body = 0.5 * (1.0 + _erf1(x * INV_SQRT2, True))
+    return _cdf_tail(x, e) if x < -TAIL else body
 
 
 @njit(cache=True, inline="always")  # see "Vectorising" in the module docstring
 def _gelu1(v, single):
     x = np.float64(v)
     x = -CLAMP if x < -CLAMP else x  # x * Phi(x) is -0 there; -inf * 0 would be nan
-    return x * _cdf(x, single)
+    if single:
+        below = x if x < 0.0 else 0.0  # e is only used below -TAIL; keeps exp's argument finite
+        return x * _cdf32(x, _exp_nonpositive(-0.5 * below * below))
+    return x * 0.5 * math.erfc(-x * INV_SQRT2)
 
 
 @njit(cache=True, inline="always")  # see "Vectorising" in the module docstring
 def _gelu_grad1(v, g, single):
     x = np.float64(v)
     x = min(max(x, -CLAMP), CLAMP)  # +-inf * phi = inf * 0; min/max (not if-else) vectorise
-    return g * (_cdf(x, single) + x * _phi(x, single))
+    if single:
+        e = _exp_nonpositive(-0.5 * x * x)  # phi(x) / phi(0), shared with Phi's tail
+        return g * (_cdf32(x, e) + x * INV_SQRT_2PI * e)
+    return g * (0.5 * math.erfc(-x * INV_SQRT2) + x * INV_SQRT_2PI * math.exp(-0.5 * x * x))
 
 
 def _single(out: np.ndarray) -> bool:
@@ -198,7 +240,7 @@ def _single_jit(out):
 # Each kernel below loops serially, or with threads if ``threaded``: the same body twice,
 # since a parallel loop always launches the threads.
 
-@njit(cache=True, parallel=THREADS)
+@njit(cache=True, parallel=THREADS, error_model="numpy")  # see "Vectorising"
 def _erf_flat(x, out, threaded):
     single = _single(out)
     if not threaded:
@@ -209,7 +251,7 @@ def _erf_flat(x, out, threaded):
         out[i] = _erf1(x[i], single)
 
 
-@njit(cache=True, parallel=THREADS)
+@njit(cache=True, parallel=THREADS, error_model="numpy")  # see "Vectorising"
 def _gelu_flat(x, out, threaded):
     single = _single(out)
     if not threaded:
@@ -220,7 +262,7 @@ def _gelu_flat(x, out, threaded):
         out[i] = _gelu1(x[i], single)
 
 
-@njit(cache=True, parallel=THREADS)
+@njit(cache=True, parallel=THREADS, error_model="numpy")  # see "Vectorising"
 def _gelu_backward_flat(x, grad, out, threaded):
     single = _single(out)
     if not threaded:

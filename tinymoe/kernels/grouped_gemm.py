@@ -101,7 +101,7 @@ EPILOGUES = {"identity": 0, "relu": 1, "gelu": 2}  # the forward's activations
 RELU_GRAD, GELU_GRAD = 3, 4  # out = (a @ B) * act'(saved), saved: relu's output, gelu's input
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")  # as the GELU loops: see activations, "Vectorising"
 def _epilogue(pre, out, saved, bias, g, lo, epilogue):
     """Rows ``lo : lo + len(pre)`` of the result, hot in cache: add ``bias[g]`` to ``pre``
     and apply the epilogue (see EPILOGUES) in place, except GELU's forward, which writes

@@ -218,11 +218,12 @@ def matmul_register_blocked(a, b):
 
 @njit(cache=True, fastmath=FASTMATH)
 def _micro(ap, bp, out, i, j, tile):
-    """out[i:i+MR, j:j+NR] += ap.T @ bp, clipped to out; ap (kc, MR), bp (kc, NR)
-    C-contiguous, (MR, NR) the ``tile``'s shape (compile-time constants). The
-    outer-product form: per k, NR values of B (whole vectors) times MR broadcast values
-    of A, into an MR x NR tile held in registers (``zeros_tile``) for the whole k loop,
-    so no horizontal sums."""
+    """out[i:i+MR, j:j+NR] += ap.T @ bp, clipped to out; ap (kc, MR) any strides (packed,
+    or A's rows read in place), bp (kc, NR) C-contiguous, (MR, NR) the ``tile``'s shape
+    (compile-time constants). The outer-product form: per k, NR values of B (whole
+    vectors) times MR broadcast values of A, into an MR x NR tile held in registers for
+    the whole k loop, so no horizontal sums: a whole tile's registers start from and end
+    in C's rows, an edge tile's in a stack tile (``zeros_tile``) added back clipped."""
     mr, nr = tile_mr(tile), tile_nr(tile)
     if i + mr <= out.shape[0] and j + nr <= out.shape[1]:  # a whole tile: C's rows are the
         fma_panel(ap, bp, out[i:i + mr, j:j + nr], tile)  # accumulators' first and last values

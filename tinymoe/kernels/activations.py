@@ -83,6 +83,15 @@ CLAMP = 40.0
 FIT_NODES = 400  # Chebyshev points erf is sampled at, for the fit on [1, cut]
 
 
+def _fit_power(f, mid: float, half: float, degree: int) -> tuple:
+    """Coefficients (lowest first) of the degree-``degree`` polynomial in s = (t - mid) /
+    half that fits f on [mid - half, mid + half]: least squares at FIT_NODES Chebyshev
+    points, converted to the power basis for Horner's rule."""
+    nodes = np.cos(np.pi * (np.arange(FIT_NODES) + 0.5) / FIT_NODES)  # Chebyshev points
+    cheb = chebyshev.chebfit(nodes, [f(mid + half * s) for s in nodes], degree)
+    return tuple(float(c) for c in chebyshev.cheb2poly(cheb))
+
+
 def _erf_table(terms: int, cut: float, degree: int) -> tuple:
     """(Maclaurin coefficients of erf(a)/a in a^2, lowest first; Chebyshev approximation
     of erf on [1, cut] as a polynomial in s = (a - mid) / half, lowest first; mid;
@@ -90,10 +99,7 @@ def _erf_table(terms: int, cut: float, degree: int) -> tuple:
     series = tuple(2 / math.sqrt(math.pi) * (-1) ** n / (math.factorial(n) * (2 * n + 1))
                    for n in range(terms))
     mid, half = (1 + cut) / 2, (cut - 1) / 2
-    nodes = np.cos(np.pi * (np.arange(FIT_NODES) + 0.5) / FIT_NODES)  # Chebyshev points
-    cheb = chebyshev.chebfit(nodes, [math.erf(mid + half * s) for s in nodes], degree)
-    power = tuple(float(c) for c in chebyshev.cheb2poly(cheb))
-    return series, power, mid, 1 / half, cut
+    return series, _fit_power(math.erf, mid, half, degree), mid, 1 / half, cut
 
 
 # 12 series terms (error < 1e-10 at a = 1), degree 20 on [1, 4] (error < 2e-12)
@@ -119,9 +125,7 @@ def _erfc_tail_table(degree: int) -> tuple:
         return sum(terms) / math.sqrt(math.pi)
 
     mid = half = 1 / 16  # [0, 1/8]: a >= 2 sqrt 2, x <= -4
-    nodes = np.cos(np.pi * (np.arange(FIT_NODES) + 0.5) / FIT_NODES)
-    cheb = chebyshev.chebfit(nodes, [f(mid + half * s) for s in nodes], degree)
-    return tuple(float(c) for c in chebyshev.cheb2poly(cheb)), mid, 1 / half
+    return _fit_power(f, mid, half, degree), mid, 1 / half
 
 
 ERFC_TAIL = _erfc_tail_table(degree=12)
@@ -218,7 +222,7 @@ def _gelu1(v, single):
 @njit(cache=True, inline="always")  # see "Vectorising" in the module docstring
 def _gelu_grad1(v, g, single):
     x = np.float64(v)
-    x = min(max(x, -CLAMP), CLAMP)  # +-inf * phi = inf * 0; min/max (not if-else) vectorise
+    x = min(max(x, -CLAMP), CLAMP)  # +-inf * phi = inf * 0
     if single:
         e = _exp_nonpositive(-0.5 * x * x)  # phi(x) / phi(0), shared with Phi's tail
         return g * (_cdf32(x, e) + x * INV_SQRT_2PI * e)
